@@ -1,0 +1,30 @@
+import { Command, CommanderError } from "commander";
+import { exitCodes } from "./exit-codes.ts";
+import { registerGenerate } from "./generate-command.ts";
+import { processIo, type Io } from "./output.ts";
+import { registerValidate } from "./validate-command.ts";
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command("lakebundle")
+    .description("One typed pipeline spec → a Databricks Asset Bundle (AP pipeline + CP job), runnable on a local Spark + Delta engine.")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText("after", "\nStart here:\n  lakebundle generate            compile bundles/*/lakebundle.ts into bundle files\n  lakebundle validate            check specs, schema and drift\n\nExit codes: 0 ok, 1 invalid spec, 2 usage, 3 drift, 4 run failed, 5 data gate, 6 engine setup.\n");
+  registerGenerate(program, io, setExit);
+  registerValidate(program, io, setExit);
+  return program;
+}
+
+/** Entry point: returns the exit code instead of exiting, so tests can drive it. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code: number = exitCodes.ok;
+  const program = buildProgram(io, (c) => { code = c; });
+  try {
+    await program.parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    throw err;
+  }
+  return code;
+}

@@ -1,0 +1,134 @@
+import type { BundleIR, GoldNode, SilverNode } from "../ir/index.ts";
+import {
+  aggregateSql, failedExpectationsExpr, liveGoldSql, nullSafe, parseSelect, periodEndExpr, reasonExpr,
+  regionWatermarkSql, silverStoredColumns, validPredicate,
+} from "./sql-fragments.ts";
+
+/** Bumped whenever the plan's shape changes; the Python side refuses plans it does not know. */
+export const PLAN_SCHEMA_VERSION = 1;
+
+/**
+ * The engine-neutral plan: what the CP Workflows tasks execute on Databricks and what the local
+ * engine executes for both paths. Pure data with SQL fragments; the Python side only assembles them.
+ */
+export interface EnginePlan {
+  schemaVersion: number;
+  bundle: string;
+  regions: readonly string[];
+  sessionTimeZone: "UTC";
+  paths: Partial<Record<"AP" | "CP", PathPlan>>;
+}
+
+export interface PathPlan {
+  bronze: BronzePlan[];
+  silver: SilverPlan[];
+  gold: GoldPlan[];
+}
+
+export interface BronzePlan {
+  name: string;
+  table: string;
+  source: string;
+  /** Folder under the landing root. */
+  landingPath: string;
+  format: string;
+  /** File-name patterns read (plain and gzip per `compression`). */
+  fileGlobs: string[];
+}
+
+export interface SilverPlan {
+  name: string;
+  table: string;
+  quarantineTable: string;
+  bronzeTable: string;
+  parseInner: string;
+  parseOuter: string[];
+  storedColumns: string[];
+  expectations: { name: string; predicate: string; action: string }[];
+  validPredicate: string;
+  reasonExpr: string;
+  failedExpectationsExpr: string;
+  key: string;
+  eventTime: string;
+  region: string | null;
+  dedup: { keys: string[]; sequenceBy: string | null; watermarkSeconds: number | null } | null;
+  maxInvalidRate: number | null;
+}
+
+export interface GoldPlan {
+  name: string;
+  table: string;
+  silverTable: string;
+  selectSql: string;
+  groupColumns: string[];
+  measureColumns: string[];
+  periodColumn: string;
+  periodEndSql: string | null;
+  completeness: { regions: string[]; latenessSeconds: number; watermarkSql: string } | null;
+  restatementsTable: string | null;
+}
+
+export function enginePlan(ir: BundleIR): EnginePlan {
+  const paths: EnginePlan["paths"] = {};
+  for (const [consistency, path] of Object.entries(ir.paths) as ["AP" | "CP", NonNullable<BundleIR["paths"]["AP"]>][]) {
+    const nodes = path.datasets.map((n) => ir.datasets.find((d) => d.name === n)!);
+    paths[consistency] = {
+      bronze: nodes.filter((d) => d.kind === "bronze").map((d) => {
+        const source = ir.sources[d.source]!;
+        return { name: d.name, table: `${d.schema}.${d.name}`, source: source.name, landingPath: source.path, format: source.format, fileGlobs: fileGlobs(source.format, source.compression) };
+      }),
+      silver: nodes.filter((d): d is SilverNode => d.kind === "silver").map((d) => silverPlan(ir, d)),
+      gold: nodes.filter((d): d is GoldNode => d.kind === "gold").map((d) => goldPlan(ir, d)),
+    };
+  }
+  return { schemaVersion: PLAN_SCHEMA_VERSION, bundle: ir.name, regions: ir.regions, sessionTimeZone: "UTC", paths };
+}
+
+function fileGlobs(format: string, compression: string): string[] {
+  const exts = format === "json" || format === "jsonl" ? ["json", "jsonl"] : [format];
+  const plain = exts.map((e) => `*.${e}`);
+  const gz = exts.map((e) => `*.${e}.gz`);
+  return compression === "none" ? plain : compression === "gzip" ? gz : [...plain, ...gz];
+}
+
+function silverPlan(ir: BundleIR, d: SilverNode): SilverPlan {
+  const source = ir.sources[d.source]!;
+  const bronze = ir.datasets.find((x) => x.name === d.from)!;
+  const parse = parseSelect(source);
+  return {
+    name: d.name,
+    table: `${d.schema}.${d.name}`,
+    quarantineTable: `${d.schema}.${d.quarantineTable}`,
+    bronzeTable: `${bronze.schema}.${bronze.name}`,
+    parseInner: parse.inner,
+    parseOuter: parse.outer,
+    storedColumns: silverStoredColumns(source, d.consistency),
+    expectations: d.expectations.map((e) => ({ name: e.name, predicate: nullSafe(e), action: e.action })),
+    validPredicate: validPredicate(d),
+    reasonExpr: reasonExpr(d),
+    failedExpectationsExpr: failedExpectationsExpr(d),
+    key: source.key,
+    eventTime: source.eventTime,
+    region: source.region ?? null,
+    dedup: d.dedup ? { keys: [...d.dedup.keys], sequenceBy: d.dedup.sequenceBy ?? null, watermarkSeconds: d.dedup.watermarkSeconds ?? null } : null,
+    maxInvalidRate: d.maxInvalidRate ?? null,
+  };
+}
+
+function goldPlan(ir: BundleIR, d: GoldNode): GoldPlan {
+  const silver = ir.datasets.find((x) => x.name === d.from)!;
+  return {
+    name: d.name,
+    table: `${d.schema}.${d.name}`,
+    silverTable: `${silver.schema}.${silver.name}`,
+    selectSql: d.consistency === "AP" ? liveGoldSql(ir, d) : aggregateSql(ir, d),
+    groupColumns: d.groupBy.map((g) => g.name),
+    measureColumns: d.measures.map((m) => m.name),
+    periodColumn: d.period.column,
+    periodEndSql: periodEndExpr(d, d.period.column),
+    completeness: d.completeness
+      ? { regions: [...d.completeness.regions], latenessSeconds: d.completeness.latenessSeconds, watermarkSql: regionWatermarkSql(ir, d) }
+      : null,
+    restatementsTable: d.restatementsTable ? `${d.schema}.${d.restatementsTable}` : null,
+  };
+}

@@ -1,0 +1,119 @@
+import type { BundleIR, ExpectationNode, GoldNode, SilverNode, SourceNode } from "../ir/index.ts";
+import { jsonSchemaDdl, parsedColumnExpr, rescuedDataExpr } from "./parse-columns.ts";
+
+/**
+ * SQL pieces shared by every target: the DLT SQL, the CP task plan and the local engine all embed
+ * these exact strings, so a rule means the same thing wherever it runs.
+ */
+
+/** A rule that evaluates to NULL counts as violated, on every target, so valid + quarantined = landed. */
+export function nullSafe(e: ExpectationNode): string {
+  return `coalesce((${e.expr}), false)`;
+}
+
+/** Rules whose violation removes the row (drop) or stops the update (fail); warn rows stay. */
+export function gatingExpectations(silver: SilverNode): ExpectationNode[] {
+  return silver.expectations.filter((e) => e.action !== "warn");
+}
+
+/** True for rows that pass every gating rule. */
+export function validPredicate(silver: SilverNode): string {
+  const rules = gatingExpectations(silver);
+  return rules.length === 0 ? "true" : rules.map(nullSafe).join("\n    AND ");
+}
+
+/** The first failing gating rule names the quarantine reason; the array lists all of them. */
+export function reasonExpr(silver: SilverNode): string {
+  const whens = gatingExpectations(silver).map((e) => `WHEN NOT ${nullSafe(e)} THEN '${e.name}'`);
+  return `CASE\n    ${whens.join("\n    ")}\n  END`;
+}
+
+export function failedExpectationsExpr(silver: SilverNode): string {
+  const items = gatingExpectations(silver).map((e) => `IF(${nullSafe(e)}, NULL, '${e.name}')`);
+  return `array_compact(array(\n    ${items.join(",\n    ")}\n  ))`;
+}
+
+/** Select list that turns a bronze row (`_raw`, `_source_file`, `_ingested_at`) into typed silver columns. */
+export function parseSelect(source: SourceNode): { inner: string; outer: string[] } {
+  const inner = `*, from_json(_raw, '${jsonSchemaDdl(source)}') AS _r, from_json(_raw, 'map<string,string>') AS _fields`;
+  const outer = [
+    ...source.columns.map((c) => `${parsedColumnExpr(c)} AS ${c.name}`),
+    `${rescuedDataExpr(source)} AS _rescued_data`,
+    "_source_file",
+    "_ingested_at",
+    `to_date(${parsedColumnExpr(source.columns.find((c) => c.name === source.eventTime)!)}) AS _event_date`,
+    "_raw",
+    "_fields",
+  ];
+  return { inner, outer };
+}
+
+/** Columns a silver table stores: declared, rescued, lineage and the pruning date. */
+export function silverStoredColumns(source: SourceNode, consistency: "AP" | "CP"): string[] {
+  const lineage = consistency === "CP" ? ["_source_file", "_ingested_at"] : [];
+  return [...source.columns.map((c) => c.name), "_rescued_data", ...lineage, "_event_date"];
+}
+
+export const quarantineColumns = ["_raw", "_source_file", "_ingested_at", "_reason", "_failed_expectations"] as const;
+
+/** `SELECT groups, measures FROM silver GROUP BY groups` for a gold dataset. */
+export function aggregateSql(ir: BundleIR, gold: GoldNode): string {
+  const silver = ir.datasets.find((d) => d.name === gold.from)!;
+  const groups = gold.groupBy.map((g) => `${g.expr} AS ${g.name}`);
+  const measures = gold.measures.map((m) => (m.type ? `CAST(${m.expr} AS ${m.type.toUpperCase()}) AS ${m.name}` : `${m.expr} AS ${m.name}`));
+  return [
+    "SELECT",
+    `  ${[...groups, ...measures].join(",\n  ")}`,
+    `FROM ${silver.schema}.${silver.name}`,
+    `GROUP BY ${gold.groupBy.map((g) => g.expr).join(", ")}`,
+  ].join("\n");
+}
+
+/** Per-region watermark: max event time over the valid events of the listed silver datasets. */
+export function regionWatermarkSql(ir: BundleIR, gold: GoldNode): string {
+  const c = gold.completeness!;
+  const parts = c.watermarkFrom.map((name) => {
+    const s = ir.datasets.find((d): d is SilverNode => d.name === name && d.kind === "silver")!;
+    const src = ir.sources[s.source]!;
+    return `SELECT ${src.region ?? "NULL"} AS region, ${src.eventTime} AS event_time FROM ${s.schema}.${s.name}`;
+  });
+  const regions = c.regions.map((r) => `'${r}'`).join(", ");
+  return [
+    "SELECT region, max(event_time) AS watermark",
+    `FROM (\n  ${parts.join("\n  UNION ALL\n  ")}\n)`,
+    `WHERE region IN (${regions})`,
+    "GROUP BY region",
+  ].join("\n");
+}
+
+/** End of the period that starts at `periodExpr`. */
+export function periodEndExpr(gold: GoldNode, periodExpr: string): string {
+  return gold.period.grain === "day"
+    ? `CAST(${periodExpr} AS TIMESTAMP) + INTERVAL 1 DAY`
+    : `CAST(${periodExpr} AS TIMESTAMP) + INTERVAL 1 HOUR`;
+}
+
+/** AP gold: the aggregate plus `regions_reported` and `is_complete`, published for every period. */
+export function liveGoldSql(ir: BundleIR, gold: GoldNode): string {
+  if (!gold.completeness) return aggregateSql(ir, gold);
+  const c = gold.completeness;
+  const cols = [...gold.groupBy.map((g) => g.name), ...gold.measures.map((m) => m.name)];
+  return [
+    "WITH agg AS (",
+    indent(aggregateSql(ir, gold)),
+    "), wm AS (",
+    indent(regionWatermarkSql(ir, gold)),
+    ")",
+    "SELECT",
+    `  ${cols.map((c2) => `a.${c2}`).join(",\n  ")},`,
+    `  CAST(count(w.region) AS INT) AS regions_reported,`,
+    `  count(w.region) = ${c.regions.length} AS is_complete`,
+    "FROM agg a",
+    `LEFT JOIN wm w ON w.watermark >= ${periodEndExpr(gold, `a.${gold.period.column}`)} + INTERVAL ${c.latenessSeconds} SECONDS`,
+    `GROUP BY ${cols.map((c2) => `a.${c2}`).join(", ")}`,
+  ].join("\n");
+}
+
+export function indent(text: string, by = "  "): string {
+  return text.split("\n").map((l) => (l ? by + l : l)).join("\n");
+}

@@ -1,0 +1,15 @@
+export { bundleSpec, defineBundle } from "./bundle.ts";
+export type { BundleSpec, BundleSpecInput } from "./bundle.ts";
+export { columnSpec, columnTags } from "./column.ts";
+export type { ColumnSpec } from "./column.ts";
+export { datasetSpec, consistency } from "./dataset.ts";
+export type { BronzeDatasetSpec, Consistency, DatasetSpec, GoldDatasetSpec, Layer, SilverDatasetSpec } from "./dataset.ts";
+export { expectationSuite, expectationSpec } from "./expectation.ts";
+export type { ExpectationAction, ExpectationSpec, ExpectationSuite, InlineExpectation } from "./expectation.ts";
+export type { PathExecution, TriggerSpec } from "./execution.ts";
+export { parseSpec, formatPath } from "./parse-spec.ts";
+export type { ParsedSpec } from "./parse-spec.ts";
+export { durationSeconds } from "./primitives.ts";
+export { sourceSpec } from "./source.ts";
+export type { FileSourceSpec, SourceSpec } from "./source.ts";
+export type { SecretSpec, TargetSpec, VariableSpec } from "./target.ts";

@@ -1,0 +1,47 @@
+import { enginePlan } from "../../compile/engine-plan.ts";
+import type { BundleIR } from "../../ir/index.ts";
+import type { Artifact, EmitContext, Target } from "../target.ts";
+import { jsonText, yamlText } from "../yaml-text.ts";
+import { dltSql } from "./dlt-sql.ts";
+import { jobResource } from "./job-resource.ts";
+import { pipelineResource, pipelineScheduleJob } from "./pipeline-resource.ts";
+
+/**
+ * Databricks Asset Bundle output for one system: AP as a declarative pipeline, CP as a Workflows
+ * job, both reading the same immutable landing zone. The root `databricks.yml` is project-wide
+ * (see root-config.ts).
+ */
+export const databricksTarget: Target = {
+  name: "databricks",
+  capabilities: { supportsExpectations: true, supportsAutoLoader: true, supportsAutoCdc: true, fileFormats: ["json", "jsonl"] },
+  emit(ir: BundleIR, ctx: EmitContext): Artifact[] {
+    const artifacts: Artifact[] = [];
+    const resourcesDir = `${ctx.bundleDir}/resources`;
+    const ap = ir.paths.AP;
+    if (ap) {
+      const sqlFiles: string[] = [];
+      for (const name of ap.datasets) {
+        const dataset = ir.datasets.find((d) => d.name === name)!;
+        const file = `src/ap/${dataset.kind}_${dataset.name}.sql`;
+        sqlFiles.push(`../${file}`);
+        artifacts.push({ path: `${ctx.bundleDir}/${file}`, content: dltSql(ir, dataset) });
+      }
+      const key = `${ir.resourceKey}_ap`;
+      const resources: Record<string, unknown> = { pipelines: { [key]: pipelineResource(ir, ap, sqlFiles) } };
+      const scheduler = pipelineScheduleJob(ir, ap, key);
+      if (scheduler) resources.jobs = { [`${key}_refresh`]: scheduler };
+      artifacts.push({ path: `${resourcesDir}/${key}.pipeline.yml`, content: yamlText({ resources }) });
+    }
+    const cp = ir.paths.CP;
+    if (cp) {
+      const key = `${ir.resourceKey}_cp`;
+      const job = jobResource(ir, cp, {
+        taskFile: "../../../jobs/lakebundle_task.py",
+        planWorkspacePath: `\${workspace.file_path}/${ctx.bundleDir}/src/plan.json`,
+      });
+      artifacts.push({ path: `${resourcesDir}/${key}.job.yml`, content: yamlText({ resources: { jobs: { [key]: job } } }) });
+    }
+    artifacts.push({ path: `${ctx.bundleDir}/src/plan.json`, content: jsonText(enginePlan(ir)) });
+    return artifacts;
+  },
+};
