@@ -41,7 +41,7 @@ export interface SilverPlan {
   table: string;
   quarantineTable: string;
   bronzeTable: string;
-  parseInner: string;
+  parseInner: string[];
   parseOuter: string[];
   storedColumns: string[];
   expectations: { name: string; predicate: string; action: string }[];

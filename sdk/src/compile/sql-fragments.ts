@@ -34,8 +34,8 @@ export function failedExpectationsExpr(silver: SilverNode): string {
 }
 
 /** Select list that turns a bronze row (`_raw`, `_source_file`, `_ingested_at`) into typed silver columns. */
-export function parseSelect(source: SourceNode): { inner: string; outer: string[] } {
-  const inner = `*, from_json(_raw, '${jsonSchemaDdl(source)}') AS _r, from_json(_raw, 'map<string,string>') AS _fields`;
+export function parseSelect(source: SourceNode): { inner: string[]; outer: string[] } {
+  const inner = ["*", `from_json(_raw, '${jsonSchemaDdl(source)}') AS _r`, "from_json(_raw, 'map<string,string>') AS _fields"];
   const outer = [
     ...source.columns.map((c) => `${parsedColumnExpr(c)} AS ${c.name}`),
     `${rescuedDataExpr(source)} AS _rescued_data`,

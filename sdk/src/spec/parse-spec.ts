@@ -49,10 +49,24 @@ function issueToDiagnostic(issue: z.core.$ZodIssue, input: unknown): Diagnostic 
     case "invalid_value":
       return { ...base, code: codes.invalidValue, message: `invalid value ${show(received)}`, hint: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` };
     case "invalid_union": {
-      const kind = discriminator(received);
-      return kind
-        ? { ...base, code: codes.invalidValue, message: `invalid ${kind.key} ${show(kind.value)}`, hint: `use one of ${kind.options}` }
-        : { ...base, code: codes.invalidType, message: `value ${show(received)} matches none of the allowed shapes`, hint: "check the field against the spec reference in the README" };
+      if ("discriminator" in issue && typeof issue.discriminator === "string") {
+        const options = ((issue as { options?: unknown[] }).options ?? []).map((o) => JSON.stringify(o)).join(", ");
+        return { ...base, code: codes.invalidValue, message: `invalid ${issue.discriminator} ${show(received)}`, hint: `use one of ${options}` };
+      }
+      // not discriminated: report the alternative that came closest (fewest issues)
+      const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+      const closest = [...branches].sort((a, b) => a.length - b.length)[0];
+      if (closest && closest.length > 0) {
+        const inner = closest[0]!;
+        return issueToDiagnostic({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, input);
+      }
+      return { ...base, code: codes.invalidType, message: `value ${show(received)} matches none of the allowed shapes`, hint: "check the field against the spec reference in the README" };
+    }
+    case "invalid_key": {
+      const key = last(issue.path);
+      const inner = (issue as { issues?: z.core.$ZodIssue[] }).issues?.[0];
+      const params = (inner?.code === "custom" ? inner.params ?? {} : {}) as { code?: string; hint?: string };
+      return { ...base, code: params.code ?? codes.invalidName, message: `${inner?.message ?? "invalid key"} ${show(key)}`, hint: params.hint ?? "rename the key" };
     }
     case "too_small":
     case "too_big":
@@ -70,20 +84,6 @@ function issueToDiagnostic(issue: z.core.$ZodIssue, input: unknown): Diagnostic 
 
 function last(path: readonly PropertyKey[]): string {
   return String(path[path.length - 1] ?? "");
-}
-
-/** Unions we discriminate: name the discriminator instead of dumping every alternative. */
-const discriminators: Record<string, string> = {
-  kind: '"file" (sources; "cdc" and "collector" are planned) or "continuous", "available-now", "cron" (triggers)',
-  layer: '"bronze", "silver", "gold"',
-};
-
-function discriminator(received: unknown): { key: string; value: unknown; options: string } | undefined {
-  if (received === null || typeof received !== "object") return undefined;
-  for (const [key, options] of Object.entries(discriminators)) {
-    if (key in received) return { key, value: (received as Record<string, unknown>)[key], options };
-  }
-  return undefined;
 }
 
 function allowedKeys(path: readonly PropertyKey[]): string {

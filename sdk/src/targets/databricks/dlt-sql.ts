@@ -76,7 +76,7 @@ function silverSql(ir: BundleIR, d: SilverNode): string {
     `CREATE TEMPORARY VIEW ${parsed} AS`,
     "SELECT",
     `  ${parse.outer.join(",\n  ")}`,
-    `FROM (SELECT ${parse.inner} FROM STREAM(${bronze.schema}.${bronze.name}));`,
+    `FROM (SELECT ${parse.inner.join(", ")} FROM STREAM(${bronze.schema}.${bronze.name}));`,
     "",
     `CREATE OR REFRESH STREAMING TABLE ${d.schema}.${d.quarantineTable}`,
     `COMMENT ${q(`rows of ${d.name} that failed a drop/fail expectation, with the raw line, file and reason`)}`,

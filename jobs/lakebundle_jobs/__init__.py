@@ -1,0 +1,1 @@
+"""lakebundle task code: runs the same plan on Databricks (Workflows tasks) and on the local engine."""

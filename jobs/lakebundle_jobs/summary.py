@@ -1,0 +1,47 @@
+"""What a run did, from the tables themselves: rows, quarantine by reason, duplicates, watermarks, periods."""
+from .tables import row_count, table_exists
+
+
+def summarize(ctx, paths):
+    plan = ctx.plan
+    out = {"tables": {}, "silver": {}, "gold": {}, "metrics": ctx.metrics}
+    for path_name in paths:
+        path = plan["paths"].get(path_name)
+        if not path:
+            continue
+        for b in path["bronze"]:
+            out["tables"][b["table"]] = row_count(ctx, b["table"])
+        for s in path["silver"]:
+            landed = row_count(ctx, s["bronzeTable"])
+            unique = row_count(ctx, s["table"])
+            quarantined = row_count(ctx, s["quarantineTable"])
+            reasons = {}
+            if table_exists(ctx, s["quarantineTable"]):
+                for r in ctx.spark.table(ctx.table(s["quarantineTable"])).groupBy("_reason").count().collect():
+                    reasons[r["_reason"]] = int(r["count"])
+            out["tables"][s["table"]] = unique
+            out["tables"][s["quarantineTable"]] = quarantined
+            out["silver"][s["table"]] = {
+                "path": path_name, "landed": landed, "valid": landed - quarantined, "quarantined": quarantined,
+                "unique": unique, "duplicatesRemoved": landed - quarantined - unique,
+                "quarantinedByReason": dict(sorted(reasons.items())),
+            }
+        for g in path["gold"]:
+            out["tables"][g["table"]] = row_count(ctx, g["table"])
+            info = {"path": path_name}
+            if table_exists(ctx, g["table"]):
+                df = ctx.spark.table(ctx.table(g["table"]))
+                if "is_complete" in df.columns:
+                    rows = df.groupBy(g["periodColumn"]).agg({"is_complete": "min"}).collect()
+                    info["completePeriods"] = sorted(str(r[0]) for r in rows if r[1])
+                    info["incompletePeriods"] = sorted(str(r[0]) for r in rows if not r[1])
+                else:
+                    info["publishedPeriods"] = sorted(str(r[0]) for r in df.select(g["periodColumn"]).distinct().collect())
+            if g.get("restatementsTable"):
+                out["tables"][g["restatementsTable"]] = row_count(ctx, g["restatementsTable"])
+            publish = ctx.metrics.get("publish", {}).get(g["table"])
+            if publish:
+                info["withheldPeriods"] = publish["withheld"]
+            out["gold"][g["table"]] = info
+    out["watermarks"] = ctx.metrics.get("watermarks", {})
+    return out

@@ -1,0 +1,36 @@
+"""Entrypoint of the CP Workflows tasks on Databricks (spark_python_task). The local engine runs the same code."""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from lakebundle_jobs.context import RunContext  # noqa: E402
+from lakebundle_jobs.plan import load_plan  # noqa: E402
+from lakebundle_jobs.tasks import CP_TASKS, run_cp_task  # noqa: E402
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="run one lakebundle CP task")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--path", choices=["CP"], default="CP")
+    p.add_argument("--task", required=True, choices=CP_TASKS)
+    p.add_argument("--catalog", required=True)
+    p.add_argument("--landing-root", required=True)
+    p.add_argument("--checkpoint-root", required=True)
+    p.add_argument("--replay-from", default="")
+    p.add_argument("--replay-to", default="")
+    p.add_argument("--run-id", default="")
+    args = p.parse_args(argv)
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.getOrCreate()
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    ctx = RunContext(spark=spark, plan=load_plan(args.plan), landing_root=args.landing_root,
+                     checkpoint_root=args.checkpoint_root, catalog=args.catalog, run_id=args.run_id,
+                     auto_loader=True, progress=print)
+    run_cp_task(ctx, args.task)
+
+
+if __name__ == "__main__":
+    main()
