@@ -3,6 +3,11 @@ import { exitCodes } from "./exit-codes.ts";
 import { registerGenerate } from "./generate-command.ts";
 import { processIo, type Io } from "./output.ts";
 import { registerValidate } from "./validate-command.ts";
+import { registerDemo } from "./demo-command.ts";
+import { registerEngine } from "./engine-command.ts";
+import { registerQuery } from "./query-command.ts";
+import { registerRun } from "./run-command.ts";
+import { registerSample } from "./sample-command.ts";
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("lakebundle")
@@ -10,9 +15,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(run with --help for usage)")
-    .addHelpText("after", "\nStart here:\n  lakebundle generate            compile bundles/*/lakebundle.ts into bundle files\n  lakebundle validate            check specs, schema and drift\n\nExit codes: 0 ok, 1 invalid spec, 2 usage, 3 drift, 4 run failed, 5 data gate, 6 engine setup.\n");
+    .addHelpText("after", "\nStart here:\n  lakebundle generate            compile bundles/*/lakebundle.ts into bundle files\n  lakebundle validate            check specs, schema and drift\n  lakebundle demo                sample → run on local Spark + Delta → show Gold\n  lakebundle sample <bundle> --out DIR\n  lakebundle run <bundle> --local --landing DIR --warehouse DIR\n  lakebundle query --local --warehouse DIR 'SELECT * FROM gold.billing_daily'\n\nExit codes: 0 ok, 1 invalid spec, 2 usage, 3 drift, 4 run failed, 5 data gate, 6 engine setup.\n");
   registerGenerate(program, io, setExit);
   registerValidate(program, io, setExit);
+  registerDemo(program, io, setExit);
+  registerSample(program, io, setExit);
+  registerRun(program, io, setExit);
+  registerQuery(program, io, setExit);
+  registerEngine(program, io, setExit);
   return program;
 }
 

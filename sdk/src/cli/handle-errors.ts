@@ -1,0 +1,28 @@
+import { DataGateError, EngineError, EngineSetupError } from "../runtime/index.ts";
+import { exitCodes } from "./exit-codes.ts";
+import { UserError } from "./local-engine.ts";
+import type { Io } from "./output.ts";
+
+/** Maps failures to one message and one exit code per class. No stack traces for anything the user can fix. */
+export async function handleErrors(io: Io, setExit: (c: number) => void, fn: () => Promise<number | void>): Promise<void> {
+  try {
+    setExit((await fn()) ?? exitCodes.ok);
+  } catch (err) {
+    if (err instanceof UserError) {
+      io.err(`error: ${err.message}\n  hint: ${err.hint}`);
+      setExit(exitCodes.usage);
+    } else if (err instanceof EngineSetupError) {
+      io.err(`error: engine setup failed: ${err.message}\n  hint: the local engine needs Java 17, Python 3.10+ and access to PyPI/Maven Central the first time`);
+      setExit(exitCodes.engineSetup);
+    } else if (err instanceof DataGateError) {
+      io.err(`error: data gate: ${err.message}`);
+      setExit(exitCodes.dataGate);
+    } else if (err instanceof EngineError) {
+      io.err(`error: the engine failed: ${err.message}${err.detail ? "\n  (full trace in the engine log; rerun with LAKEBUNDLE_DEBUG=1 to print it)" : ""}`);
+      if (process.env.LAKEBUNDLE_DEBUG && err.detail) io.err(err.detail);
+      setExit(exitCodes.runFailed);
+    } else {
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The only way ops code (run, replay, monitors) touches an engine. LocalRuntime drives Spark + Delta
+ * on this machine; a DatabricksRuntime (Jobs/Pipelines/SQL APIs) implements the same interface.
+ */
+export interface RunRequest {
+  /** Compiled bundle directory holding manifest.json and src/plan.json. */
+  readonly bundleDir: string;
+  readonly landing: string;
+  readonly paths?: readonly ("AP" | "CP")[];
+  /** CP tasks to run (default: the whole graph). */
+  readonly tasks?: readonly string[];
+  readonly runId?: string;
+}
+
+export interface SilverSummary {
+  path: "AP" | "CP";
+  landed: number;
+  valid: number;
+  quarantined: number;
+  unique: number;
+  duplicatesRemoved: number;
+  quarantinedByReason: Record<string, number>;
+}
+
+export interface RunSummary {
+  tables: Record<string, number>;
+  silver: Record<string, SilverSummary>;
+  gold: Record<string, { path: string; completePeriods?: string[]; incompletePeriods?: string[]; publishedPeriods?: string[]; withheldPeriods?: string[] }>;
+  watermarks: Record<string, string | null>;
+  metrics: {
+    silver?: Record<string, { landed: number; invalid: number; expectations: Record<string, number> }>;
+    publish?: Record<string, { published: string[]; restated: string[]; withheld: string[] }>;
+    ingested?: Record<string, number>;
+  };
+  seconds: number;
+}
+
+export interface QueryResult {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+  truncated: boolean;
+}
+
+export type Progress = (message: string) => void;
+
+export interface Runtime {
+  run(request: RunRequest, progress?: Progress): Promise<RunSummary>;
+  query(sql: string, limit?: number): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
+/** A run stopped by a data gate (fail expectation, invalid rate): the data, not the engine, is at fault. */
+export class DataGateError extends Error {
+  override readonly name = "DataGateError";
+}
+
+export class EngineError extends Error {
+  override readonly name = "EngineError";
+  constructor(message: string, readonly detail?: string) {
+    super(message);
+  }
+}
