@@ -31,9 +31,11 @@ def completeness(ctx, gold):
     """CP: record each required region's watermark (max valid event time over all sources)."""
     c = gold["completeness"]
     ensure_table(ctx, watermarks_table(gold), WATERMARK_DDL)
-    wm = ctx.spark.sql(c["watermarkSql"])
-    _overwrite(ctx, watermarks_table(gold), wm)
-    marks = {r["region"]: r["watermark"] for r in wm.collect()}
+    marks = {r["region"]: r["watermark"] for r in ctx.spark.sql(c["watermarkSql"]).collect()}
+    stored = {r["region"]: r["watermark"] for r in ctx.spark.table(ctx.table(watermarks_table(gold))).collect()}
+    if marks != stored:  # unchanged watermarks: no commit, so a re-run leaves every table version as it was
+        rows = sorted(marks.items())
+        _overwrite(ctx, watermarks_table(gold), ctx.spark.createDataFrame(rows, WATERMARK_DDL))
     missing = [r for r in c["regions"] if r not in marks]
     ctx.metrics.setdefault("watermarks", {}).update({r: (marks[r].isoformat() if r in marks else None) for r in c["regions"]})
     ctx.say(f"completeness {gold['table']}: " + ", ".join(f"{r}={marks.get(r)}" for r in c["regions"]) + (f" (no data yet: {', '.join(missing)})" if missing else ""))
@@ -87,10 +89,9 @@ def publish(ctx, gold):
         *[o[m].alias(f"old_{m}") for m in measures],
         *[n[m].alias(f"new_{m}") for m in measures],
         F.when(o[period].isNull(), "insert").when(n[period].isNull(), "delete").otherwise("update").alias("change"),
-    ).where(F.col(period).isNotNull()).cache()
+    ).where(F.col(period).isNotNull()).localCheckpoint()  # frozen: the MERGE below changes its inputs
     rows = changes.collect()
     if not rows:
-        changes.unpersist()
         ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": [], "restated": [], "withheld": withheld}
         ctx.say(f"publish {gold['table']}: up to date; withheld {len(withheld)} incomplete period(s)")
         return
@@ -111,7 +112,6 @@ def publish(ctx, gold):
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         (restated.withColumn("restated_at", F.lit(now)).withColumn("run_id", F.lit(ctx.run_id))
          .write.format("delta").mode("append").saveAsTable(ctx.table(restate)))
-    changes.unpersist()
     ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": new_periods, "restated": restated_periods, "withheld": withheld}
     ctx.say(f"publish {gold['table']}: published {len(new_periods)} period(s), restated {len(restated_periods)}, withheld {len(withheld)}")
 

@@ -19,7 +19,10 @@ function columnRules(column: ColumnNode): ExpectationNode[] {
   const rules: ExpectationNode[] = [];
   const rule = (suffix: string, expr: string, description: string) =>
     rules.push({ name: `${c}_${suffix}`, expr, action: "drop", origin: "column", description });
-  if (column.type !== "string" && column.type !== "json") {
+  if (isNumeric(column.type)) {
+    // Spark's JSON reader accepts "12.5" (a string) for a decimal; the contract wants a JSON number
+    rule("type", `_fields['${c}'] IS NULL OR (${c} IS NOT NULL AND NOT _raw RLIKE '"${c}"\\\\s*:\\\\s*"')`, `${c}, when present, is a JSON number`);
+  } else if (column.type !== "string" && column.type !== "json") {
     rule("type", `_fields['${c}'] IS NULL OR ${c} IS NOT NULL`, `${c}, when present, parses as ${column.type}`);
   }
   if (column.required) {
@@ -34,6 +37,10 @@ function columnRules(column: ColumnNode): ExpectationNode[] {
   if (column.min !== undefined) rule("min", `${c} IS NULL OR ${c} >= ${column.min}`, `${c} >= ${column.min}`);
   if (column.max !== undefined) rule("max", `${c} IS NULL OR ${c} <= ${column.max}`, `${c} <= ${column.max}`);
   return rules;
+}
+
+function isNumeric(type: string): boolean {
+  return ["int", "bigint", "double"].includes(type) || type.startsWith("decimal(");
 }
 
 export { parsedColumnExpr };

@@ -35,7 +35,7 @@ function checkColumns(expr: string, known: readonly string[], path: string, what
 
 function checkSilver(ir: BundleIR, silver: SilverNode, report: Report): void {
   const at = `datasets.${silver.name}`;
-  const known = [...silverColumns(ir, silver), "_fields"];
+  const known = [...silverColumns(ir, silver), "_fields", "_raw"];
   if (!ir.sources[silver.source]) return;
   const seen = new Set<string>();
   let inlineIndex = 0;

@@ -35,7 +35,7 @@ AS SELECT
     WHEN NOT coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false) THEN 'region_allowed'
     WHEN NOT coalesce((workspace_id IS NOT NULL), false) THEN 'workspace_id_required'
     WHEN NOT coalesce((account_id IS NOT NULL), false) THEN 'account_id_required'
-    WHEN NOT coalesce((_fields['response_status'] IS NULL OR response_status IS NOT NULL), false) THEN 'response_status_type'
+    WHEN NOT coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND NOT _raw RLIKE '"response_status"\\s*:\\s*"')), false) THEN 'response_status_type'
   END AS _reason,
   array_compact(array(
     IF(coalesce((_fields IS NOT NULL), false), NULL, 'valid_record'),
@@ -46,7 +46,7 @@ AS SELECT
     IF(coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false), NULL, 'region_allowed'),
     IF(coalesce((workspace_id IS NOT NULL), false), NULL, 'workspace_id_required'),
     IF(coalesce((account_id IS NOT NULL), false), NULL, 'account_id_required'),
-    IF(coalesce((_fields['response_status'] IS NULL OR response_status IS NOT NULL), false), NULL, 'response_status_type')
+    IF(coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND NOT _raw RLIKE '"response_status"\\s*:\\s*"')), false), NULL, 'response_status_type')
   )) AS _failed_expectations
 FROM STREAM(audit_logs_live_parsed)
 WHERE NOT (
@@ -58,7 +58,7 @@ WHERE NOT (
     AND coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false)
     AND coalesce((workspace_id IS NOT NULL), false)
     AND coalesce((account_id IS NOT NULL), false)
-    AND coalesce((_fields['response_status'] IS NULL OR response_status IS NOT NULL), false)
+    AND coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND NOT _raw RLIKE '"response_status"\\s*:\\s*"')), false)
   );
 
 CREATE TEMPORARY VIEW audit_logs_live_valid (
@@ -70,7 +70,7 @@ CREATE TEMPORARY VIEW audit_logs_live_valid (
   CONSTRAINT region_allowed EXPECT (coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT workspace_id_required EXPECT (coalesce((workspace_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT account_id_required EXPECT (coalesce((account_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT response_status_type EXPECT (coalesce((_fields['response_status'] IS NULL OR response_status IS NOT NULL), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT response_status_type EXPECT (coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND NOT _raw RLIKE '"response_status"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT event_time_plausible EXPECT (coalesce((event_time >= TIMESTAMP '2000-01-01 00:00:00'), false))
 ) AS SELECT * FROM STREAM(audit_logs_live_parsed);
 

@@ -33,7 +33,7 @@ AS SELECT
     WHEN NOT coalesce((workspace_id IS NOT NULL), false) THEN 'workspace_id_required'
     WHEN NOT coalesce((account_id IS NOT NULL), false) THEN 'account_id_required'
     WHEN NOT coalesce((sku IS NOT NULL), false) THEN 'sku_required'
-    WHEN NOT coalesce((_fields['dbus'] IS NULL OR dbus IS NOT NULL), false) THEN 'dbus_type'
+    WHEN NOT coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND NOT _raw RLIKE '"dbus"\\s*:\\s*"')), false) THEN 'dbus_type'
     WHEN NOT coalesce((dbus IS NOT NULL), false) THEN 'dbus_required'
     WHEN NOT coalesce((dbus IS NULL OR dbus >= 0), false) THEN 'dbus_min'
   END AS _reason,
@@ -47,7 +47,7 @@ AS SELECT
     IF(coalesce((workspace_id IS NOT NULL), false), NULL, 'workspace_id_required'),
     IF(coalesce((account_id IS NOT NULL), false), NULL, 'account_id_required'),
     IF(coalesce((sku IS NOT NULL), false), NULL, 'sku_required'),
-    IF(coalesce((_fields['dbus'] IS NULL OR dbus IS NOT NULL), false), NULL, 'dbus_type'),
+    IF(coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND NOT _raw RLIKE '"dbus"\\s*:\\s*"')), false), NULL, 'dbus_type'),
     IF(coalesce((dbus IS NOT NULL), false), NULL, 'dbus_required'),
     IF(coalesce((dbus IS NULL OR dbus >= 0), false), NULL, 'dbus_min')
   )) AS _failed_expectations
@@ -62,7 +62,7 @@ WHERE NOT (
     AND coalesce((workspace_id IS NOT NULL), false)
     AND coalesce((account_id IS NOT NULL), false)
     AND coalesce((sku IS NOT NULL), false)
-    AND coalesce((_fields['dbus'] IS NULL OR dbus IS NOT NULL), false)
+    AND coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND NOT _raw RLIKE '"dbus"\\s*:\\s*"')), false)
     AND coalesce((dbus IS NOT NULL), false)
     AND coalesce((dbus IS NULL OR dbus >= 0), false)
   );
@@ -77,7 +77,7 @@ CREATE TEMPORARY VIEW billing_usage_live_valid (
   CONSTRAINT workspace_id_required EXPECT (coalesce((workspace_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT account_id_required EXPECT (coalesce((account_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT sku_required EXPECT (coalesce((sku IS NOT NULL), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT dbus_type EXPECT (coalesce((_fields['dbus'] IS NULL OR dbus IS NOT NULL), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT dbus_type EXPECT (coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND NOT _raw RLIKE '"dbus"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT dbus_required EXPECT (coalesce((dbus IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT dbus_min EXPECT (coalesce((dbus IS NULL OR dbus >= 0), false)) ON VIOLATION DROP ROW,
   CONSTRAINT event_time_plausible EXPECT (coalesce((event_time >= TIMESTAMP '2000-01-01 00:00:00'), false))

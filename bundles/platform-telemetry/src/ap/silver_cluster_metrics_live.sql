@@ -31,10 +31,10 @@ AS SELECT
     WHEN NOT coalesce((region IS NOT NULL), false) THEN 'region_required'
     WHEN NOT coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false) THEN 'region_allowed'
     WHEN NOT coalesce((workspace_id IS NOT NULL), false) THEN 'workspace_id_required'
-    WHEN NOT coalesce((_fields['cpu_pct'] IS NULL OR cpu_pct IS NOT NULL), false) THEN 'cpu_pct_type'
+    WHEN NOT coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND NOT _raw RLIKE '"cpu_pct"\\s*:\\s*"')), false) THEN 'cpu_pct_type'
     WHEN NOT coalesce((cpu_pct IS NULL OR cpu_pct >= 0), false) THEN 'cpu_pct_min'
     WHEN NOT coalesce((cpu_pct IS NULL OR cpu_pct <= 100), false) THEN 'cpu_pct_max'
-    WHEN NOT coalesce((_fields['mem_pct'] IS NULL OR mem_pct IS NOT NULL), false) THEN 'mem_pct_type'
+    WHEN NOT coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND NOT _raw RLIKE '"mem_pct"\\s*:\\s*"')), false) THEN 'mem_pct_type'
     WHEN NOT coalesce((mem_pct IS NULL OR mem_pct >= 0), false) THEN 'mem_pct_min'
     WHEN NOT coalesce((mem_pct IS NULL OR mem_pct <= 100), false) THEN 'mem_pct_max'
   END AS _reason,
@@ -46,10 +46,10 @@ AS SELECT
     IF(coalesce((region IS NOT NULL), false), NULL, 'region_required'),
     IF(coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false), NULL, 'region_allowed'),
     IF(coalesce((workspace_id IS NOT NULL), false), NULL, 'workspace_id_required'),
-    IF(coalesce((_fields['cpu_pct'] IS NULL OR cpu_pct IS NOT NULL), false), NULL, 'cpu_pct_type'),
+    IF(coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND NOT _raw RLIKE '"cpu_pct"\\s*:\\s*"')), false), NULL, 'cpu_pct_type'),
     IF(coalesce((cpu_pct IS NULL OR cpu_pct >= 0), false), NULL, 'cpu_pct_min'),
     IF(coalesce((cpu_pct IS NULL OR cpu_pct <= 100), false), NULL, 'cpu_pct_max'),
-    IF(coalesce((_fields['mem_pct'] IS NULL OR mem_pct IS NOT NULL), false), NULL, 'mem_pct_type'),
+    IF(coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND NOT _raw RLIKE '"mem_pct"\\s*:\\s*"')), false), NULL, 'mem_pct_type'),
     IF(coalesce((mem_pct IS NULL OR mem_pct >= 0), false), NULL, 'mem_pct_min'),
     IF(coalesce((mem_pct IS NULL OR mem_pct <= 100), false), NULL, 'mem_pct_max')
   )) AS _failed_expectations
@@ -62,10 +62,10 @@ WHERE NOT (
     AND coalesce((region IS NOT NULL), false)
     AND coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false)
     AND coalesce((workspace_id IS NOT NULL), false)
-    AND coalesce((_fields['cpu_pct'] IS NULL OR cpu_pct IS NOT NULL), false)
+    AND coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND NOT _raw RLIKE '"cpu_pct"\\s*:\\s*"')), false)
     AND coalesce((cpu_pct IS NULL OR cpu_pct >= 0), false)
     AND coalesce((cpu_pct IS NULL OR cpu_pct <= 100), false)
-    AND coalesce((_fields['mem_pct'] IS NULL OR mem_pct IS NOT NULL), false)
+    AND coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND NOT _raw RLIKE '"mem_pct"\\s*:\\s*"')), false)
     AND coalesce((mem_pct IS NULL OR mem_pct >= 0), false)
     AND coalesce((mem_pct IS NULL OR mem_pct <= 100), false)
   );
@@ -78,10 +78,10 @@ CREATE TEMPORARY VIEW cluster_metrics_live_valid (
   CONSTRAINT region_required EXPECT (coalesce((region IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT region_allowed EXPECT (coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT workspace_id_required EXPECT (coalesce((workspace_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT cpu_pct_type EXPECT (coalesce((_fields['cpu_pct'] IS NULL OR cpu_pct IS NOT NULL), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT cpu_pct_type EXPECT (coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND NOT _raw RLIKE '"cpu_pct"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT cpu_pct_min EXPECT (coalesce((cpu_pct IS NULL OR cpu_pct >= 0), false)) ON VIOLATION DROP ROW,
   CONSTRAINT cpu_pct_max EXPECT (coalesce((cpu_pct IS NULL OR cpu_pct <= 100), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT mem_pct_type EXPECT (coalesce((_fields['mem_pct'] IS NULL OR mem_pct IS NOT NULL), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT mem_pct_type EXPECT (coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND NOT _raw RLIKE '"mem_pct"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT mem_pct_min EXPECT (coalesce((mem_pct IS NULL OR mem_pct >= 0), false)) ON VIOLATION DROP ROW,
   CONSTRAINT mem_pct_max EXPECT (coalesce((mem_pct IS NULL OR mem_pct <= 100), false)) ON VIOLATION DROP ROW,
   CONSTRAINT event_time_plausible EXPECT (coalesce((event_time >= TIMESTAMP '2000-01-01 00:00:00'), false))

@@ -35,7 +35,7 @@ AS SELECT
     WHEN NOT coalesce((workspace_id IS NOT NULL), false) THEN 'workspace_id_required'
     WHEN NOT coalesce((account_id IS NOT NULL), false) THEN 'account_id_required'
     WHEN NOT coalesce((state IS NULL OR state IN ('PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED')), false) THEN 'state_allowed'
-    WHEN NOT coalesce((_fields['duration_ms'] IS NULL OR duration_ms IS NOT NULL), false) THEN 'duration_ms_type'
+    WHEN NOT coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND NOT _raw RLIKE '"duration_ms"\\s*:\\s*"')), false) THEN 'duration_ms_type'
   END AS _reason,
   array_compact(array(
     IF(coalesce((_fields IS NOT NULL), false), NULL, 'valid_record'),
@@ -47,7 +47,7 @@ AS SELECT
     IF(coalesce((workspace_id IS NOT NULL), false), NULL, 'workspace_id_required'),
     IF(coalesce((account_id IS NOT NULL), false), NULL, 'account_id_required'),
     IF(coalesce((state IS NULL OR state IN ('PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED')), false), NULL, 'state_allowed'),
-    IF(coalesce((_fields['duration_ms'] IS NULL OR duration_ms IS NOT NULL), false), NULL, 'duration_ms_type')
+    IF(coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND NOT _raw RLIKE '"duration_ms"\\s*:\\s*"')), false), NULL, 'duration_ms_type')
   )) AS _failed_expectations
 FROM STREAM(job_events_live_parsed)
 WHERE NOT (
@@ -60,7 +60,7 @@ WHERE NOT (
     AND coalesce((workspace_id IS NOT NULL), false)
     AND coalesce((account_id IS NOT NULL), false)
     AND coalesce((state IS NULL OR state IN ('PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED')), false)
-    AND coalesce((_fields['duration_ms'] IS NULL OR duration_ms IS NOT NULL), false)
+    AND coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND NOT _raw RLIKE '"duration_ms"\\s*:\\s*"')), false)
   );
 
 CREATE TEMPORARY VIEW job_events_live_valid (
@@ -73,7 +73,7 @@ CREATE TEMPORARY VIEW job_events_live_valid (
   CONSTRAINT workspace_id_required EXPECT (coalesce((workspace_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT account_id_required EXPECT (coalesce((account_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT state_allowed EXPECT (coalesce((state IS NULL OR state IN ('PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED')), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT duration_ms_type EXPECT (coalesce((_fields['duration_ms'] IS NULL OR duration_ms IS NOT NULL), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT duration_ms_type EXPECT (coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND NOT _raw RLIKE '"duration_ms"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT event_time_plausible EXPECT (coalesce((event_time >= TIMESTAMP '2000-01-01 00:00:00'), false))
 ) AS SELECT * FROM STREAM(job_events_live_parsed);
 
