@@ -1,0 +1,70 @@
+/**
+ * `npm run bench`: prints figures, asserts nothing.
+ *  1. generate: 25 → 250 synthetic pipelines (goal: 250 in < 2 s), and how time grows.
+ *  2. engine: the generated CP path vs a minimal hand-written PySpark job on the same landed events
+ *     and Spark config (goal: throughput ratio >= 0.9), with peak JVM memory.
+ * BENCH_EVENTS (default 1,000,000) sets the engine bench size.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileBundle } from "../../sdk/src/compile/index.ts";
+import { engineDirs, LocalRuntime, setupEngine } from "../../sdk/src/runtime/index.ts";
+import { generateSample } from "../../sdk/src/sample/index.ts";
+import { minimalSpec } from "../fixtures/minimal-spec.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+function generateBench(): void {
+  console.log("== generate: synthetic pipelines ==");
+  const timings: [number, number][] = [];
+  for (const n of [25, 50, 100, 250]) {
+    const specs = Array.from({ length: n }, (_, i) => ({ ...minimalSpec(), name: `sys-${i}` }));
+    compileBundle({ spec: specs[0] }); // warm-up
+    const t0 = performance.now();
+    let files = 0;
+    for (const spec of specs) files += compileBundle({ spec }).artifacts.length;
+    const ms = performance.now() - t0;
+    timings.push([n, ms]);
+    console.log(`  ${String(n).padStart(3)} pipelines: ${ms.toFixed(0).padStart(6)} ms  (${files} files, ${(ms / n).toFixed(2)} ms/pipeline)`);
+  }
+  const [, t25] = timings[0]!;
+  const [, t250] = timings[timings.length - 1]!;
+  console.log(`  growth 25 → 250: x${(t250 / t25).toFixed(2)} time for x10 pipelines (linear = x10); goal 250 < 2000 ms: ${t250 < 2000 ? "met" : "NOT met"}`);
+}
+
+async function engineBench(): Promise<void> {
+  const events = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+  console.log(`\n== engine: generated CP path vs hand-written PySpark, ${events} events ==`);
+  await setupEngine(root, (m) => console.log(`  ${m}`));
+  const work = mkdtempSync(join(tmpdir(), "lakebundle-bench-"));
+  try {
+    const landing = join(work, "landing");
+    const t0 = performance.now();
+    const sample = generateSample(landing, { events, days: 3, dupRate: 0.05, badRate: 0.01, lateRate: 0.05, seed: 5, regions: ["us-east-1", "us-west-2", "eu-west-1"] });
+    console.log(`  landed ${sample.lines} lines in ${sample.files} files (${((performance.now() - t0) / 1000).toFixed(1)} s to write)`);
+
+    const runtime = await LocalRuntime.start({ root, warehouse: join(work, "wh-generated") });
+    const t1 = performance.now();
+    const summary = await runtime.run({ bundleDir: join(root, "bundles", "platform-telemetry"), landing, paths: ["CP"] });
+    const genSeconds = (performance.now() - t1) / 1000;
+    await runtime.close();
+
+    const dirs = engineDirs(root);
+    const hand = spawnSync(dirs.python, [join(root, "test", "bench", "handwritten_cp.py"), dirs.jars, landing, join(work, "wh-hand")], { encoding: "utf8", maxBuffer: 1 << 26 });
+    if (hand.status !== 0) throw new Error(`hand-written baseline failed: ${hand.stderr.split("\n").slice(-5).join("\n")}`);
+    const h = JSON.parse(hand.stdout.trim().split("\n").pop()!) as { seconds: number; lines: number; peakRssKb: number };
+    const genRate = sample.lines / genSeconds;
+    const handRate = h.lines / h.seconds;
+    console.log(`  generated pipeline (CP, all tasks): ${genSeconds.toFixed(1)} s, ${genRate.toFixed(0)} lines/s; silver.billing_usage ${summary.tables["silver.billing_usage"]} rows`);
+    console.log(`  hand-written PySpark:               ${h.seconds.toFixed(1)} s, ${handRate.toFixed(0)} lines/s; peak JVM RSS ${(h.peakRssKb / 1024).toFixed(0)} MiB`);
+    console.log(`  throughput ratio generated/hand-written: ${(genRate / handRate).toFixed(2)} (goal >= 0.9)`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+generateBench();
+if (!process.argv.includes("--generate-only")) await engineBench();

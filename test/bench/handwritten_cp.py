@@ -1,0 +1,40 @@
+"""Baseline for `npm run bench`: the smallest hand-written PySpark job doing what the CP path does
+(bronze ingest of every source → validity filter → dedup MERGE by event_id → daily billing gold),
+on the same Spark configuration. Prints JSON: {seconds, lines}."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "jobs"))
+from lakebundle_jobs.local_session import local_spark  # noqa: E402
+
+jars, landing, warehouse = sys.argv[1], sys.argv[2], sys.argv[3]
+spark = local_spark(jars, warehouse, app="handwritten")
+started = time.time()
+lines = 0
+for source in ("audit_logs", "job_events", "billing_usage", "cluster_metrics"):
+    raw = (spark.read.format("text").option("recursiveFileLookup", "true").load(f"{landing}/{source}")
+           .selectExpr("value AS _raw", "_metadata.file_path AS _source_file", "current_timestamp() AS _ingested_at"))
+    raw.write.format("delta").mode("append").save(f"{warehouse}/bronze/{source}")
+    bronze = spark.read.format("delta").load(f"{warehouse}/bronze/{source}")
+    lines += bronze.count()
+    parsed = bronze.selectExpr(
+        "from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, account_id STRING, sku STRING, dbus DECIMAL(38,6)') AS r"
+    ).selectExpr("r.event_id", "try_to_timestamp(r.event_time) AS event_time", "r.region", "r.workspace_id", "r.account_id", "r.sku", "r.dbus")
+    valid = parsed.where("event_id IS NOT NULL AND event_id <> '' AND event_time IS NOT NULL AND region IN ('us-east-1','us-west-2','eu-west-1')")
+    if source == "billing_usage":
+        valid = valid.where("dbus IS NOT NULL AND dbus >= 0")
+    target = f"{warehouse}/silver/{source}"
+    valid.limit(0).write.format("delta").mode("ignore").save(target)
+    valid.dropDuplicates(["event_id"]).createOrReplaceTempView("s")
+    spark.sql(f"MERGE INTO delta.`{target}` t USING s ON t.event_id = s.event_id WHEN NOT MATCHED THEN INSERT *")
+(spark.read.format("delta").load(f"{warehouse}/silver/billing_usage")
+ .groupBy("account_id", "workspace_id", "sku", spark.read.format("delta").load(f"{warehouse}/silver/billing_usage").event_time.cast("date").alias("usage_date"))
+ .agg({"dbus": "sum", "*": "count"})
+ .write.format("delta").mode("overwrite").save(f"{warehouse}/gold/billing_daily"))
+seconds = time.time() - started
+pid = spark._jvm.java.lang.ProcessHandle.current().pid()
+peak = next((l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM")), "0")
+print(json.dumps({"seconds": seconds, "lines": lines, "peakRssKb": int(peak)}))
+spark.stop()
