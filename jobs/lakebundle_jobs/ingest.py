@@ -11,7 +11,6 @@ def _glob_filter(globs):
 def ingest(ctx, path_name, bronze):
     """Incremental ingestion into a bronze table. The checkpoint's file log makes each landed file count once."""
     spark = ctx.spark
-    ensure_table(ctx, bronze["table"], BRONZE_COLUMNS)
     source = ctx.landing(bronze["landingPath"])
     if ctx.auto_loader:
         reader = (spark.readStream.format("cloudFiles")
@@ -25,15 +24,20 @@ def ingest(ctx, path_name, bronze):
               .load(source)
               .selectExpr("value AS _raw", "_metadata.file_path AS _source_file", "current_timestamp() AS _ingested_at"))
     before = _version(ctx, bronze["table"])
-    query = (stream.writeStream.format("delta")
-             .option("checkpointLocation", ctx.checkpoint(path_name, bronze["name"], "ingest"))
-             .trigger(availableNow=True)
-             .toTable(ctx.table(bronze["table"])))
+    writer = (stream.writeStream.format("delta")
+              .option("checkpointLocation", ctx.checkpoint(path_name, bronze["name"], "ingest"))
+              .trigger(availableNow=True))
+    # locally the sink is the table's path: toTable() through the session catalog races when flows run in parallel
+    query = writer.start(ctx.table_location(bronze["table"])) if ctx.warehouse else writer.toTable(ctx.table(bronze["table"]))
     query.awaitTermination()
     rows = _rows_written(ctx, bronze["table"], before)
     ctx.metrics.setdefault("ingested", {})[bronze["table"]] = rows
     ctx.say(f"ingest {bronze['table']}: {rows} new lines")
     return rows
+
+
+def ensure_bronze(ctx, bronze):
+    ensure_table(ctx, bronze["table"], BRONZE_COLUMNS)
 
 
 def _version(ctx, table):

@@ -108,9 +108,12 @@ def _silver_ddl(ctx, silver):
 QUARANTINE_DDL = "_raw STRING, _source_file STRING, _ingested_at TIMESTAMP, _reason STRING, _failed_expectations ARRAY<STRING>"
 
 
-def _run_stream(ctx, path_name, silver, step, handler):
+def ensure_silver(ctx, silver):
     ensure_table(ctx, silver["table"], _silver_ddl(ctx, silver))
     ensure_table(ctx, silver["quarantineTable"], QUARANTINE_DDL)
+
+
+def _run_stream(ctx, path_name, silver, step, handler):
     gate = []
 
     def guarded(batch, batch_id):

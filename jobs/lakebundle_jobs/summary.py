@@ -1,24 +1,39 @@
 """What a run did, from the tables themselves: rows, quarantine by reason, duplicates, watermarks, periods."""
+from concurrent.futures import ThreadPoolExecutor
+
 from .tables import row_count, table_exists
+
+
+def _counts(ctx, tables):
+    """Row counts of many tables at once: each count is mostly fixed per-query latency."""
+    from .tasks import PARALLELISM
+    with ThreadPoolExecutor(max_workers=PARALLELISM) as pool:
+        return dict(zip(tables, pool.map(lambda t: row_count(ctx, t), tables)))
 
 
 def summarize(ctx, paths):
     plan = ctx.plan
+    wanted = []
+    for path_name in paths:
+        path = plan["paths"].get(path_name) or {"bronze": [], "silver": [], "gold": []}
+        wanted += [b["table"] for b in path["bronze"]] + [s["table"] for s in path["silver"]]
+        wanted += [g["table"] for g in path["gold"]] + [g["restatementsTable"] for g in path["gold"] if g.get("restatementsTable")]
+    counts = _counts(ctx, wanted)
     out = {"tables": {}, "silver": {}, "gold": {}, "metrics": ctx.metrics}
     for path_name in paths:
         path = plan["paths"].get(path_name)
         if not path:
             continue
         for b in path["bronze"]:
-            out["tables"][b["table"]] = row_count(ctx, b["table"])
+            out["tables"][b["table"]] = counts[b["table"]]
         for s in path["silver"]:
-            landed = row_count(ctx, s["bronzeTable"])
-            unique = row_count(ctx, s["table"])
-            quarantined = row_count(ctx, s["quarantineTable"])
+            landed = counts.get(s["bronzeTable"], 0)
+            unique = counts[s["table"]]
             reasons = {}
             if table_exists(ctx, s["quarantineTable"]):
                 for r in ctx.spark.table(ctx.table(s["quarantineTable"])).groupBy("_reason").count().collect():
                     reasons[r["_reason"]] = int(r["count"])
+            quarantined = sum(reasons.values())
             out["tables"][s["table"]] = unique
             out["tables"][s["quarantineTable"]] = quarantined
             out["silver"][s["table"]] = {
@@ -27,7 +42,7 @@ def summarize(ctx, paths):
                 "quarantinedByReason": dict(sorted(reasons.items())),
             }
         for g in path["gold"]:
-            out["tables"][g["table"]] = row_count(ctx, g["table"])
+            out["tables"][g["table"]] = counts[g["table"]]
             info = {"path": path_name}
             if table_exists(ctx, g["table"]):
                 df = ctx.spark.table(ctx.table(g["table"]))
@@ -38,7 +53,7 @@ def summarize(ctx, paths):
                 else:
                     info["publishedPeriods"] = sorted(str(r[0]) for r in df.select(g["periodColumn"]).distinct().collect())
             if g.get("restatementsTable"):
-                out["tables"][g["restatementsTable"]] = row_count(ctx, g["restatementsTable"])
+                out["tables"][g["restatementsTable"]] = counts[g["restatementsTable"]]
             publish = ctx.metrics.get("publish", {}).get(g["table"])
             if publish:
                 info["withheldPeriods"] = publish["withheld"]

@@ -1,24 +1,47 @@
 """The CP task graph and the AP flow order, shared by Databricks tasks and the local engine."""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 from . import gold as gold_steps
 from . import ingest as ingest_steps
 from . import silver as silver_steps
 
 CP_TASKS = ("ingest", "validate", "merge", "completeness", "publish")
 
+# Independent tables of one step run side by side: on small data a step is mostly driver-side
+# latency (planning, Delta log I/O), which overlaps well even on 2 cores.
+PARALLELISM = int(os.environ.get("LAKEBUNDLE_PARALLELISM", "4"))
+
+
+def each(fn, items):
+    if len(items) <= 1 or PARALLELISM <= 1:
+        for item in items:
+            fn(item)
+        return
+    with ThreadPoolExecutor(max_workers=PARALLELISM) as pool:
+        for future in [pool.submit(fn, item) for item in items]:
+            future.result()
+
+
+def prepare(ctx, path):
+    """Create the path's tables one by one: catalog DDL is not safe to run from parallel threads."""
+    for b in path["bronze"]:
+        ingest_steps.ensure_bronze(ctx, b)
+    for s in path["silver"]:
+        silver_steps.ensure_silver(ctx, s)
+
 
 def run_cp_task(ctx, task):
     path = ctx.plan["paths"].get("CP")
     if not path:
         return
+    prepare(ctx, path)
     if task == "ingest":
-        for b in path["bronze"]:
-            ingest_steps.ingest(ctx, "CP", b)
+        each(lambda b: ingest_steps.ingest(ctx, "CP", b), path["bronze"])
     elif task == "validate":
-        for s in path["silver"]:
-            silver_steps.validate(ctx, "CP", s)
+        each(lambda s: silver_steps.validate(ctx, "CP", s), path["silver"])
     elif task == "merge":
-        for s in path["silver"]:
-            silver_steps.merge(ctx, "CP", s)
+        each(lambda s: silver_steps.merge(ctx, "CP", s), path["silver"])
     elif task == "completeness":
         for g in path["gold"]:
             gold_steps.completeness(ctx, g)
@@ -34,12 +57,10 @@ def run_ap(ctx):
     path = ctx.plan["paths"].get("AP")
     if not path:
         return
-    for b in path["bronze"]:
-        ingest_steps.ingest(ctx, "AP", b)
-    for s in path["silver"]:
-        silver_steps.ap_silver(ctx, "AP", s)
-    for g in path["gold"]:
-        gold_steps.refresh_live(ctx, g)
+    prepare(ctx, path)
+    each(lambda b: ingest_steps.ingest(ctx, "AP", b), path["bronze"])
+    each(lambda s: silver_steps.ap_silver(ctx, "AP", s), path["silver"])
+    each(lambda g: gold_steps.refresh_live(ctx, g), path["gold"])
 
 
 def run_path(ctx, path_name):
