@@ -76,7 +76,7 @@ CREATE TEMPORARY VIEW audit_logs_live_valid (
 
 CREATE OR REFRESH STREAMING TABLE silver.audit_logs_live
 COMMENT 'valid, deduplicated audit_logs'
-TBLPROPERTIES ('quality' = 'silver')
+TBLPROPERTIES ('quality' = 'silver', 'lakebundle.pii_columns' = 'user_id')
 AS SELECT DISTINCT
   event_id,
   event_time,

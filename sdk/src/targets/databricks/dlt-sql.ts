@@ -15,8 +15,11 @@ function q(text: string): string {
   return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
-function tableProps(d: DatasetNode): string {
+function tableProps(d: DatasetNode, ir?: BundleIR): string {
   const props: [string, string][] = [["quality", d.kind]];
+  const source = d.kind === "silver" && ir ? ir.sources[d.source] : undefined;
+  const pii = source?.columns.filter((c) => c.pii).map((c) => c.name) ?? [];
+  if (pii.length > 0) props.push(["lakebundle.pii_columns", pii.join(",")]);
   if (d.retentionDays) {
     props.push(["delta.logRetentionDuration", `interval ${d.retentionDays} days`]);
     props.push(["delta.deletedFileRetentionDuration", `interval ${d.retentionDays} days`]);
@@ -95,7 +98,7 @@ function silverSql(ir: BundleIR, d: SilverNode): string {
     `) AS SELECT * FROM STREAM(${parsed});`,
     "",
     `CREATE OR REFRESH STREAMING TABLE ${d.schema}.${d.name}`,
-    `${comment(d)}${tableProps(d)}`,
+    `${comment(d)}${tableProps(d, ir)}`,
     `AS SELECT ${d.dedup ? "DISTINCT\n  " : "\n  "}${stored.join(",\n  ")}`,
     `${dedupFrom};`,
   ].join("\n");

@@ -14,6 +14,8 @@ export function pipelineResource(ir: BundleIR, path: PathNode, sqlFiles: readonl
     configuration: {
       landing_root: ir.landingRoot,
       "spark.sql.session.timeZone": "UTC",
+      // secrets reach the pipeline as secret-scope references, resolved by Databricks at run time
+      ...Object.fromEntries(Object.entries(ir.secrets).map(([name, ref]) => [`lakebundle.secret.${name}`, `{{secrets/${ref.scope}/${ref.key}}}`])),
     },
     libraries: sqlFiles.map((f) => ({ file: { path: f } })),
     tags: { "lakebundle.bundle": ir.name, "lakebundle.path": "AP", ...ir.tags },
