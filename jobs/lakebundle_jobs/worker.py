@@ -52,6 +52,7 @@ class Worker:
                 run_cp_task(ctx, task)
         summary = summarize(ctx, paths)
         summary["seconds"] = round(time.time() - started, 3)
+        summary["engine"] = {"jvmPeakRssKb": jvm_peak_rss_kb(self.spark)}
         return summary
 
     def query(self, params, request_id):
@@ -66,6 +67,16 @@ class Worker:
             "rows": [[_jsonable(v) for v in r] for r in rows[:limit]],
             "truncated": len(rows) > limit,
         }
+
+
+def jvm_peak_rss_kb(spark):
+    """High-water mark of the Spark JVM's resident memory (Linux /proc), 0 where unavailable."""
+    try:
+        pid = spark._jvm.java.lang.ProcessHandle.current().pid()
+        with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmHWM")), 0)
+    except (OSError, AttributeError):
+        return 0
 
 
 def _jsonable(v):

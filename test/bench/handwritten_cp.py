@@ -8,6 +8,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "jobs"))
 from lakebundle_jobs.local_session import local_spark  # noqa: E402
+from pyspark.sql import functions as F  # noqa: E402
 
 jars, landing, warehouse = sys.argv[1], sys.argv[2], sys.argv[3]
 spark = local_spark(jars, warehouse, app="handwritten")
@@ -30,8 +31,9 @@ for source in ("audit_logs", "job_events", "billing_usage", "cluster_metrics"):
     valid.dropDuplicates(["event_id"]).createOrReplaceTempView("s")
     spark.sql(f"MERGE INTO delta.`{target}` t USING s ON t.event_id = s.event_id WHEN NOT MATCHED THEN INSERT *")
 (spark.read.format("delta").load(f"{warehouse}/silver/billing_usage")
- .groupBy("account_id", "workspace_id", "sku", spark.read.format("delta").load(f"{warehouse}/silver/billing_usage").event_time.cast("date").alias("usage_date"))
- .agg({"dbus": "sum", "*": "count"})
+ .selectExpr("to_date(event_time) AS usage_date", "account_id", "workspace_id", "sku", "dbus")
+ .groupBy("usage_date", "account_id", "workspace_id", "sku")
+ .agg(F.sum("dbus").cast("decimal(38,6)").alias("total_dbus"), F.count("*").alias("event_count"))
  .write.format("delta").mode("overwrite").save(f"{warehouse}/gold/billing_daily"))
 seconds = time.time() - started
 pid = spark._jvm.java.lang.ProcessHandle.current().pid()

@@ -33,6 +33,7 @@ export interface RunSummary {
     ingested?: Record<string, number>;
   };
   seconds: number;
+  engine?: { jvmPeakRssKb: number };
 }
 
 export interface QueryResult {
