@@ -12,24 +12,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileBundle } from "../../sdk/src/compile/index.ts";
+import { writeArtifacts } from "../../sdk/src/project/index.ts";
+import { rootConfig } from "../../sdk/src/targets/databricks/root-config.ts";
 import { engineDirs, LocalRuntime, setupEngine } from "../../sdk/src/runtime/index.ts";
 import { generateSample } from "../../sdk/src/sample/index.ts";
 import { minimalSpec } from "../fixtures/minimal-spec.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
+/** Compile N bundles, build the root databricks.yml over all of them and write every file: a whole `generate`. */
 function generateBench(): void {
-  console.log("== generate: synthetic pipelines ==");
+  console.log("== generate: synthetic pipelines (compile + root config + write files) ==");
   const timings: [number, number][] = [];
   for (const n of [25, 50, 100, 250]) {
     const specs = Array.from({ length: n }, (_, i) => ({ ...minimalSpec(), name: `sys-${i}` }));
     compileBundle({ spec: specs[0] }); // warm-up
+    const out = mkdtempSync(join(tmpdir(), "lakebundle-gen-"));
     const t0 = performance.now();
-    let files = 0;
-    for (const spec of specs) files += compileBundle({ spec }).artifacts.length;
+    const results = specs.map((spec) => compileBundle({ spec }));
+    const artifacts = results.flatMap((r) => r.artifacts);
+    artifacts.push(rootConfig(results.map((r) => r.ir!)).artifact);
+    writeArtifacts(out, artifacts, results.map((r) => `bundles/${r.ir!.name}`));
     const ms = performance.now() - t0;
+    rmSync(out, { recursive: true, force: true });
     timings.push([n, ms]);
-    console.log(`  ${String(n).padStart(3)} pipelines: ${ms.toFixed(0).padStart(6)} ms  (${files} files, ${(ms / n).toFixed(2)} ms/pipeline)`);
+    console.log(`  ${String(n).padStart(3)} pipelines: ${ms.toFixed(0).padStart(6)} ms  (${artifacts.length} files, ${(ms / n).toFixed(2)} ms/pipeline)`);
   }
   const [, t25] = timings[0]!;
   const [, t250] = timings[timings.length - 1]!;
