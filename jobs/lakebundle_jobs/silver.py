@@ -1,5 +1,6 @@
 """Silver: parse, expectations, quarantine, dedup. One foreachBatch per step, idempotent per batch."""
 from pyspark.sql import functions as F
+from pyspark.sql.window import Window
 
 from .tables import ensure_table
 
@@ -8,8 +9,8 @@ class DataGateError(Exception):
     """A data gate stopped the run: a `fail` expectation was violated or the invalid rate is too high."""
 
 
-def parsed_stream(ctx, silver):
-    """The bronze rows not yet processed by this step, parsed into typed columns (SQL from the plan)."""
+def bronze_stream(ctx, silver):
+    """The bronze rows this step has not processed yet (its own checkpoint tracks them)."""
     return ctx.spark.readStream.format("delta").table(ctx.table(silver["bronzeTable"]))
 
 
@@ -63,7 +64,6 @@ def _merge_valid(ctx, parsed, silver, app_id, batch_id, window_seconds):
     keys = dedup["keys"] if dedup else [silver["key"]]
     valid = parsed.where(silver["validPredicate"]).selectExpr(*silver["storedColumns"])
     order = F.col(dedup["sequenceBy"]).desc_nulls_last() if dedup and dedup.get("sequenceBy") else F.lit(1)
-    from pyspark.sql.window import Window
     latest = (valid.withColumn("_n", F.row_number().over(Window.partitionBy(*keys).orderBy(order)))
               .where("_n = 1").drop("_n")).cache()
     valid_count = valid.count()
@@ -123,7 +123,7 @@ def _run_stream(ctx, path_name, silver, step, handler):
             gate.append(err)  # kept here: the streaming wrapper would bury it in a Java traceback
             raise
 
-    query = (parsed_stream(ctx, silver).writeStream
+    query = (bronze_stream(ctx, silver).writeStream
              .foreachBatch(guarded)
              .option("checkpointLocation", ctx.checkpoint(path_name, silver["name"], step))
              .trigger(availableNow=True)

@@ -1,5 +1,4 @@
 import type { ColumnNode, ExpectationNode, SourceNode } from "../ir/index.ts";
-import { parsedColumnExpr } from "./parse-columns.ts";
 
 /**
  * Turns declared column rules into expectations, in a fixed order so the first failing rule is a
@@ -42,5 +41,3 @@ function columnRules(column: ColumnNode): ExpectationNode[] {
 function isNumeric(type: string): boolean {
   return ["int", "bigint", "double"].includes(type) || type.startsWith("decimal(");
 }
-
-export { parsedColumnExpr };

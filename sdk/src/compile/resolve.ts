@@ -32,7 +32,7 @@ export function resolve(spec: BundleSpec, suites: Readonly<Record<string, Expect
     const node = resolveDataset(name, dataset, spec, sources, suites, regions, report);
     if (node) datasets.set(name, node);
   }
-  checkReferences(spec, datasets, report);
+  checkReferences(spec, report);
   const ordered = topologicalOrder(datasets, report);
 
   const paths: Partial<Record<"AP" | "CP", PathNode>> = {};
@@ -178,7 +178,7 @@ function silverNamesOnPath(spec: BundleSpec, consistency: "AP" | "CP"): string[]
 }
 
 /** Inputs must exist, be of the layer below, and stay on the same consistency path. */
-function checkReferences(spec: BundleSpec, datasets: Map<string, DatasetNode>, report: Report): void {
+function checkReferences(spec: BundleSpec, report: Report): void {
   const expected = { silver: "bronze", gold: "silver" } as const;
   for (const [name, d] of sortedEntries(spec.datasets)) {
     if (d.layer === "bronze") continue;
@@ -204,7 +204,6 @@ function checkReferences(spec: BundleSpec, datasets: Map<string, DatasetNode>, r
       });
     }
   }
-  void datasets;
 }
 
 function topologicalOrder(datasets: Map<string, DatasetNode>, report: Report): DatasetNode[] {

@@ -1,6 +1,6 @@
 import { codes } from "../diagnostics/codes.ts";
 import { show, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { BundleIR, DatasetNode, GoldNode, SilverNode } from "../ir/index.ts";
+import type { BundleIR, GoldNode, SilverNode } from "../ir/index.ts";
 import { silverMetaColumns } from "./parse-columns.ts";
 import { referencedColumns } from "./sql-identifiers.ts";
 
@@ -131,5 +131,3 @@ function checkTargets(ir: BundleIR, report: Report): void {
   }
   for (const [name, v] of Object.entries(ir.variables)) if (v.default) checkValue(v.default, `variables.${name}.default`);
 }
-
-export type { DatasetNode };

@@ -25,4 +25,3 @@ export const secretSpec = z.strictObject({ scope: z.string().min(1), key: z.stri
 export type TargetSpec = z.infer<typeof targetSpec>;
 export type VariableSpec = z.infer<typeof variableSpec>;
 export type SecretSpec = z.infer<typeof secretSpec>;
-export { identifier };
