@@ -62,25 +62,26 @@ def _merge_valid(ctx, parsed, silver, app_id, batch_id, window_seconds):
     spark = parsed.sparkSession
     dedup = silver["dedup"]
     keys = dedup["keys"] if dedup else [silver["key"]]
-    valid = parsed.where(silver["validPredicate"]).selectExpr(*silver["storedColumns"])
-    order = F.col(dedup["sequenceBy"]).desc_nulls_last() if dedup and dedup.get("sequenceBy") else F.lit(1)
-    latest = (valid.withColumn("_n", F.row_number().over(Window.partitionBy(*keys).orderBy(order)))
-              .where("_n = 1").drop("_n")).cache()
+    # cached once: counting, the pruning dates and the MERGE all read it without parsing the JSON again
+    valid = parsed.where(silver["validPredicate"]).selectExpr(*silver["storedColumns"]).cache()
     valid_count = valid.count()
     if valid_count == 0:
-        latest.unpersist()
+        valid.unpersist()
         return 0, 0
+    order = F.col(dedup["sequenceBy"]).desc_nulls_last() if dedup and dedup.get("sequenceBy") else F.lit(1)
+    latest = (valid.withColumn("_n", F.row_number().over(Window.partitionBy(*keys).orderBy(order)))
+              .where("_n = 1").drop("_n"))
     view = f"_lb_batch_{silver['name']}"
     latest.createOrReplaceTempView(view)
     on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
     et = silver["eventTime"]
     if window_seconds is None:
         # copies of an event are identical, so the event date is part of the identity: it prunes the target
-        dates = [r[0] for r in latest.select("_event_date").distinct().collect()]
+        dates = [r[0] for r in valid.select("_event_date").distinct().collect()]
         date_list = ", ".join(f"DATE'{d}'" for d in dates if d is not None) or "NULL"
         prune = f" AND t._event_date = s._event_date AND t._event_date IN ({date_list})"
     else:
-        low = latest.agg(F.min(et)).collect()[0][0]
+        low = valid.agg(F.min(et)).collect()[0][0]
         prune = f" AND t.{et} >= TIMESTAMP'{low}' - INTERVAL {window_seconds} SECONDS" if low else ""
     seq = dedup.get("sequenceBy") if dedup else None
     update = f"WHEN MATCHED AND s.{seq} > t.{seq} THEN UPDATE SET * " if seq else ""
@@ -93,7 +94,7 @@ def _merge_valid(ctx, parsed, silver, app_id, batch_id, window_seconds):
     finally:
         spark.conf.unset("spark.databricks.delta.write.txnAppId")
         spark.conf.unset("spark.databricks.delta.write.txnVersion")
-        latest.unpersist()
+        valid.unpersist()
     inserted = int(result[0]["num_inserted_rows"]) if result else 0
     return valid_count, inserted
 
