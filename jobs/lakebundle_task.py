@@ -6,7 +6,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lakebundle_jobs.context import RunContext  # noqa: E402
-from lakebundle_jobs.plan import load_plan  # noqa: E402
+from lakebundle_jobs.plan import load_plan, parse_schema_args  # noqa: E402
 from lakebundle_jobs.tasks import CP_TASKS, run_cp_task  # noqa: E402
 
 
@@ -16,6 +16,8 @@ def main(argv=None):
     p.add_argument("--path", choices=["CP"], default="CP")
     p.add_argument("--task", required=True, choices=CP_TASKS)
     p.add_argument("--catalog", required=True)
+    p.add_argument("--schema", action="append", default=[], metavar="LOGICAL=NAME",
+                   help="real name of a logical schema (the bundle's schema resources; prefixed per user in development mode)")
     p.add_argument("--landing-root", required=True)
     p.add_argument("--checkpoint-root", required=True)
     p.add_argument("--replay-from", default="")
@@ -25,10 +27,11 @@ def main(argv=None):
     from pyspark.sql import SparkSession
 
     spark = SparkSession.builder.getOrCreate()
+    # one of the confs serverless lets a job set (https://docs.databricks.com/aws/en/spark/conf#serverless)
     spark.conf.set("spark.sql.session.timeZone", "UTC")
-    ctx = RunContext(spark=spark, plan=load_plan(args.plan), landing_root=args.landing_root,
-                     checkpoint_root=args.checkpoint_root, catalog=args.catalog, run_id=args.run_id,
-                     auto_loader=True, progress=print)
+    plan = load_plan(args.plan, args.catalog, parse_schema_args(args.schema))
+    ctx = RunContext(spark=spark, plan=plan, landing_root=args.landing_root, checkpoint_root=args.checkpoint_root,
+                     catalog=args.catalog, run_id=args.run_id, auto_loader=True, progress=print)
     run_cp_task(ctx, args.task)
 
 

@@ -58,6 +58,10 @@ const sources: BundleSpecInput["sources"] = {
 
 type Datasets = BundleSpecInput["datasets"];
 
+/** Application ids of the service principals staging and production run as (deploy as them too). */
+const stagingServicePrincipal = "3f2b7c1e-5d4a-4e8b-9c61-2a7d0e9f4b13";
+const prodServicePrincipal = "8a91d4e2-0c3b-47f5-a6e8-51b2c9d7f030";
+
 /** bronze → silver for every source, on one path. AP tables carry a `_live` suffix. */
 function ingestion(path: "AP" | "CP"): Datasets {
   const out: Datasets = {};
@@ -67,7 +71,7 @@ function ingestion(path: "AP" | "CP"): Datasets {
     out[silver] = {
       layer: "silver", consistency: path, from: `raw_${silver}`,
       expect: [{ suite: "telemetry-common" }],
-      dedup: path === "AP" ? { keys: ["event_id"], watermark: "2 hours" } : { keys: ["event_id"], sequenceBy: "event_time" },
+      dedup: { keys: ["event_id"], sequenceBy: "event_time" },
       ...(path === "CP" ? { maxInvalidRate: 0.2 } : {}),
       description: `valid, deduplicated ${source}`,
     };
@@ -128,31 +132,33 @@ export default defineBundle({
     }, "cluster utilisation per hour and region"),
   },
   execution: {
-    AP: { trigger: { kind: "continuous" }, backlogAlertSeconds: 600, notifyOnFailure: ["platform-oncall@example.com"] },
+    AP: { trigger: { kind: "continuous" }, notifyOnFailure: ["platform-oncall@example.com"] },
     CP: {
       trigger: { kind: "cron", cron: "0 15 * * * ?", timezone: "UTC" },
       retries: { max: 3, minIntervalSeconds: 120, onTimeout: true },
       timeoutSeconds: 7200,
-      backlogAlertSeconds: 1800,
+      backlogAlert: { files: 500, bytes: 10 * 1024 ** 3 },
       notifyOnFailure: ["billing-oncall@example.com"],
     },
   },
   variables: {
     landing_root: { description: "Landing zone root (immutable raw files)", default: "s3://lakebundle-landing/platform-telemetry" },
-    checkpoint_root: { description: "Streaming checkpoints of the CP job", default: "s3://lakebundle-checkpoints/platform-telemetry" },
   },
   targets: {
     dev: { mode: "development", default: true, workspaceHost: "https://dev.cloud.databricks.com", catalog: "dev_telemetry" },
-    staging: { mode: "production", workspaceHost: "https://staging.cloud.databricks.com", catalog: "staging_telemetry", runAsServicePrincipal: "lakebundle-staging-sp" },
+    staging: {
+      mode: "production", workspaceHost: "https://staging.cloud.databricks.com", catalog: "staging_telemetry",
+      runAsServicePrincipal: stagingServicePrincipal, permissions: [{ level: "CAN_VIEW", group: "platform-engineers" }],
+    },
     prod_us_east_1: {
       mode: "production", region: "us-east-1", workspaceHost: "https://prod-us-east-1.cloud.databricks.com", catalog: "telemetry",
-      runAsServicePrincipal: "lakebundle-prod-sp",
-      variables: { landing_root: "s3://lakebundle-landing-us-east-1/platform-telemetry", checkpoint_root: "s3://lakebundle-checkpoints-us-east-1/platform-telemetry" },
+      runAsServicePrincipal: prodServicePrincipal, permissions: [{ level: "CAN_VIEW", group: "platform-engineers" }],
+      variables: { landing_root: "s3://lakebundle-landing-us-east-1/platform-telemetry" },
     },
     prod_eu_west_1: {
       mode: "production", region: "eu-west-1", workspaceHost: "https://prod-eu-west-1.cloud.databricks.com", catalog: "telemetry",
-      runAsServicePrincipal: "lakebundle-prod-sp",
-      variables: { landing_root: "s3://lakebundle-landing-eu-west-1/platform-telemetry", checkpoint_root: "s3://lakebundle-checkpoints-eu-west-1/platform-telemetry" },
+      runAsServicePrincipal: prodServicePrincipal, permissions: [{ level: "CAN_VIEW", group: "platform-engineers" }],
+      variables: { landing_root: "s3://lakebundle-landing-eu-west-1/platform-telemetry" },
     },
   },
   tags: { system: "platform-telemetry" },

@@ -6,20 +6,19 @@ from dataclasses import dataclass, field
 @dataclass
 class RunContext:
     spark: object
+    # the plan with every table name bound to <catalog>.<schema>.<table> (see plan.load_plan)
     plan: dict
     landing_root: str
     checkpoint_root: str
-    # local: a warehouse folder with Delta tables at <warehouse>/<schema>/<table>; Databricks: None (catalog tables)
+    catalog: str
+    # local: a warehouse folder with Delta tables at <warehouse>/<schema>/<table>; Databricks: None (managed tables)
     warehouse: str | None = None
-    catalog: str | None = None
     run_id: str = "local"
     # Auto Loader on Databricks; the file stream source with a checkpoint locally
     auto_loader: bool = False
     progress: object = None
+    # driver-side only: batch functions report through the ops table (see ops.py)
     metrics: dict = field(default_factory=dict)
-
-    def table(self, qualified):
-        return f"{self.catalog}.{qualified}" if self.catalog else qualified
 
     def checkpoint(self, path, dataset, step):
         return f"{self.checkpoint_root.rstrip('/')}/{path.lower()}/{dataset}/{step}"
@@ -31,6 +30,14 @@ class RunContext:
         if self.progress:
             self.progress(message)
 
-    def table_location(self, qualified):
-        schema, name = qualified.split(".")
-        return os.path.join(self.warehouse, schema, name)
+    def table_location(self, name):
+        _, schema, table = split_name(name)
+        return os.path.join(self.warehouse, schema, table)
+
+
+def split_name(name):
+    """`catalog.schema.table` → its three parts; anything else is a plan bug worth stopping for."""
+    parts = name.split(".")
+    if len(parts) != 3:
+        raise ValueError(f"table name {name!r} is not catalog-qualified (<catalog>.<schema>.<table>)")
+    return parts

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from pyspark.sql import functions as F
 
-from .tables import ensure_schema, ensure_table, table_exists
+from .tables import ensure_schema, ensure_table
 
 WATERMARK_DDL = "region STRING, watermark TIMESTAMP"
 
@@ -16,11 +16,11 @@ def refresh_live(ctx, gold):
 
 
 def _overwrite(ctx, table, df):
-    ensure_schema(ctx, table.split(".")[0])
+    ensure_schema(ctx, table)
     writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
     if ctx.warehouse:
         writer.option("path", ctx.table_location(table))
-    writer.saveAsTable(ctx.table(table))
+    writer.saveAsTable(table)
 
 
 def watermarks_table(gold):
@@ -32,7 +32,7 @@ def completeness(ctx, gold):
     c = gold["completeness"]
     ensure_table(ctx, watermarks_table(gold), WATERMARK_DDL)
     marks = {r["region"]: r["watermark"] for r in ctx.spark.sql(c["watermarkSql"]).collect()}
-    stored = {r["region"]: r["watermark"] for r in ctx.spark.table(ctx.table(watermarks_table(gold))).collect()}
+    stored = {r["region"]: r["watermark"] for r in ctx.spark.table(watermarks_table(gold)).collect()}
     if marks != stored:  # unchanged watermarks: no commit, so a re-run leaves every table version as it was
         rows = sorted(marks.items())
         _overwrite(ctx, watermarks_table(gold), ctx.spark.createDataFrame(rows, WATERMARK_DDL))
@@ -45,7 +45,7 @@ def completeness(ctx, gold):
 def closed_through(ctx, gold):
     """Periods ending at or before this instant minus lateness are complete; None while any region is missing."""
     c = gold["completeness"]
-    marks = {r["region"]: r["watermark"] for r in ctx.spark.table(ctx.table(watermarks_table(gold))).collect()}
+    marks = {r["region"]: r["watermark"] for r in ctx.spark.table(watermarks_table(gold)).collect()}
     if any(marks.get(r) is None for r in c["regions"]):
         return None
     return min(marks[r] for r in c["regions"])
@@ -75,7 +75,7 @@ def publish(ctx, gold):
     end = F.expr(gold["periodEndSql"]) + F.expr(f"INTERVAL {late} SECONDS")
     complete = agg.where(end <= F.lit(cutoff))
     withheld = sorted(set(_periods(agg, period)) - set(_periods(complete, period)))
-    current = spark.table(ctx.table(gold["table"]))
+    current = spark.table(gold["table"])
     published_periods = set(_periods(current, period))
     key = groups
     n = complete.alias("n")
@@ -89,29 +89,31 @@ def publish(ctx, gold):
         *[o[m].alias(f"old_{m}") for m in measures],
         *[n[m].alias(f"new_{m}") for m in measures],
         F.when(o[period].isNull(), "insert").when(n[period].isNull(), "delete").otherwise("update").alias("change"),
-    ).where(F.col(period).isNotNull()).localCheckpoint()  # frozen: the MERGE below changes its inputs
+    ).where(F.col(period).isNotNull())
     rows = changes.collect()
     if not rows:
         ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": [], "restated": [], "withheld": withheld}
         ctx.say(f"publish {gold['table']}: up to date; withheld {len(withheld)} incomplete period(s)")
         return
+    # frozen as rows: the MERGE below changes the diff's inputs (serverless has no localCheckpoint/cache)
+    changes = spark.createDataFrame(rows, changes.schema)
     new_periods = sorted({str(r[period]) for r in rows if str(r[period]) not in {str(p) for p in published_periods}})
     restated = changes.where(F.col(period).isin(list(published_periods))) if published_periods else changes.limit(0)
-    restated_periods = sorted({str(r[period]) for r in restated.select(period).collect()})
+    restated_periods = sorted({str(r[period]) for r in rows if str(r[period]) in published_periods})
     changes.createOrReplaceTempView("_lb_changes")
     on = " AND ".join(f"t.{k} <=> s.{k}" for k in key)
     sets = ", ".join(f"t.{m} = s.new_{m}" for m in measures)
     cols = ", ".join(key + measures)
     vals = ", ".join([f"s.{k}" for k in key] + [f"s.new_{m}" for m in measures])
     spark.sql(
-        f"MERGE INTO {ctx.table(gold['table'])} t USING _lb_changes s ON {on} "
+        f"MERGE INTO {gold['table']} t USING _lb_changes s ON {on} "
         f"WHEN MATCHED AND s.change = 'delete' THEN DELETE "
         f"WHEN MATCHED THEN UPDATE SET {sets} "
         f"WHEN NOT MATCHED AND s.change <> 'delete' THEN INSERT ({cols}) VALUES ({vals})")
     if restate and restated_periods:
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         (restated.withColumn("restated_at", F.lit(now)).withColumn("run_id", F.lit(ctx.run_id))
-         .write.format("delta").mode("append").saveAsTable(ctx.table(restate)))
+         .write.format("delta").mode("append").saveAsTable(restate))
     ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": new_periods, "restated": restated_periods, "withheld": withheld}
     ctx.say(f"publish {gold['table']}: published {len(new_periods)} period(s), restated {len(restated_periods)}, withheld {len(withheld)}")
 

@@ -28,7 +28,7 @@ def ingest(ctx, path_name, bronze):
               .option("checkpointLocation", ctx.checkpoint(path_name, bronze["name"], "ingest"))
               .trigger(availableNow=True))
     # locally the sink is the table's path: toTable() through the session catalog races when flows run in parallel
-    query = writer.start(ctx.table_location(bronze["table"])) if ctx.warehouse else writer.toTable(ctx.table(bronze["table"]))
+    query = writer.start(ctx.table_location(bronze["table"])) if ctx.warehouse else writer.toTable(bronze["table"])
     query.awaitTermination()
     rows = _rows_written(ctx, bronze["table"], before)
     ctx.metrics.setdefault("ingested", {})[bronze["table"]] = rows
@@ -41,11 +41,11 @@ def ensure_bronze(ctx, bronze):
 
 
 def _version(ctx, table):
-    return ctx.spark.sql(f"DESCRIBE HISTORY {ctx.table(table)} LIMIT 1").collect()[0]["version"]
+    return ctx.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").collect()[0]["version"]
 
 
 def _rows_written(ctx, table, since_version):
     rows = 0
-    for h in ctx.spark.sql(f"DESCRIBE HISTORY {ctx.table(table)}").where(f"version > {since_version}").collect():
+    for h in ctx.spark.sql(f"DESCRIBE HISTORY {table}").where(f"version > {since_version}").collect():
         rows += int((h["operationMetrics"] or {}).get("numOutputRows", 0))
     return rows

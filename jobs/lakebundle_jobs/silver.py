@@ -1,7 +1,15 @@
-"""Silver: parse, expectations, quarantine, dedup. One foreachBatch per step, idempotent per batch."""
-from pyspark.sql import functions as F
-from pyspark.sql.window import Window
+"""Silver: parse, expectations, quarantine, dedup. One foreachBatch stream per step, idempotent per batch.
 
+Batch functions capture only `BatchJob` (plain data): on serverless they are pickled into another Python
+process, where the driver's session, context and dictionaries do not exist. They use the batch's own
+session, and report counts and gate failures through the ops table (ops.py).
+"""
+import uuid
+from dataclasses import dataclass
+
+from pyspark.sql import functions as F
+
+from . import ops
 from .tables import ensure_table
 
 
@@ -9,9 +17,14 @@ class DataGateError(Exception):
     """A data gate stopped the run: a `fail` expectation was violated or the invalid rate is too high."""
 
 
-def bronze_stream(ctx, silver):
-    """The bronze rows this step has not processed yet (its own checkpoint tracks them)."""
-    return ctx.spark.readStream.format("delta").table(ctx.table(silver["bronzeTable"]))
+@dataclass(frozen=True)
+class BatchJob:
+    step: str
+    silver: dict
+    checkpoint: str
+    metrics_table: str
+    attempt: str
+    run_id: str
 
 
 def parse(batch, silver):
@@ -27,76 +40,110 @@ def expectation_counts(parsed, silver):
     return {k: int(v or 0) for k, v in row.items()}
 
 
-def _accumulate(ctx, silver, counts):
-    m = ctx.metrics.setdefault("silver", {}).setdefault(silver["table"], {"landed": 0, "invalid": 0, "expectations": {}})
-    m["landed"] += counts["_landed"]
-    m["invalid"] += counts["_invalid"]
-    for e in silver["expectations"]:
-        m["expectations"][e["name"]] = m["expectations"].get(e["name"], 0) + counts[e["name"]]
-
-
-def _gate(silver, counts):
+def fail_expectation_message(silver, counts):
     for e in silver["expectations"]:
         if e["action"] == "fail" and counts[e["name"]] > 0:
-            raise DataGateError(f"expectation {e['name']} (action fail) violated by {counts[e['name']]} rows of {silver['table']}")
+            return f"expectation {e['name']} (action fail) violated by {counts[e['name']]} rows of {silver['table']}"
+    return None
+
+
+def gate_message(silver, counts):
+    """Why this batch must not be published (CP): a fail expectation, or the invalid rate above its bound."""
+    failed = fail_expectation_message(silver, counts)
+    if failed:
+        return failed
     rate = silver.get("maxInvalidRate")
     if rate is not None and counts["_landed"] > 0 and counts["_invalid"] / counts["_landed"] > rate:
-        raise DataGateError(
-            f"{silver['table']}: invalid rate {counts['_invalid']}/{counts['_landed']} = {counts['_invalid'] / counts['_landed']:.3f} "
-            f"exceeds maxInvalidRate {rate}; nothing from this batch was published (fix the data or raise the threshold, then re-run)")
+        return (f"{silver['table']}: invalid rate {counts['_invalid']}/{counts['_landed']} = {counts['_invalid'] / counts['_landed']:.3f} "
+                f"exceeds maxInvalidRate {rate}; nothing from this batch was published (fix the data or raise the threshold, then re-run)")
+    return None
 
 
-def _write_quarantine(ctx, parsed, silver, app_id, batch_id):
+def write_quarantine(parsed, silver, app_id, batch_id):
     bad = parsed.where(f"NOT ({silver['validPredicate']})").selectExpr(
         "_raw", "_source_file", "_ingested_at", f"{silver['reasonExpr']} AS _reason",
         f"{silver['failedExpectationsExpr']} AS _failed_expectations")
     # txnAppId/txnVersion: a retried batch is skipped by Delta instead of appended twice
+    # (https://docs.databricks.com/aws/en/structured-streaming/delta-lake#idempotent-table-writes-in-foreachbatch)
     (bad.write.format("delta").mode("append")
      .option("txnAppId", app_id).option("txnVersion", batch_id)
-     .saveAsTable(ctx.table(silver["quarantineTable"])))
+     .saveAsTable(silver["quarantineTable"]))
 
 
-def _merge_valid(ctx, parsed, silver, app_id, batch_id, window_seconds):
-    """MERGE the batch's valid rows by key: insert only unseen keys. Returns (valid, inserted)."""
-    # foreachBatch runs in a cloned session: temp views and confs must be set on the batch's own session
-    spark = parsed.sparkSession
-    dedup = silver["dedup"]
-    keys = dedup["keys"] if dedup else [silver["key"]]
-    # cached once: counting, the pruning dates and the MERGE all read it without parsing the JSON again
-    valid = parsed.where(silver["validPredicate"]).selectExpr(*silver["storedColumns"]).cache()
-    valid_count = valid.count()
-    if valid_count == 0:
-        valid.unpersist()
+def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id):
+    """Write the batch's valid rows to silver; returns (valid, inserted).
+
+    With dedup: MERGE by key. Insert unseen keys; with `sequenceBy`, a copy with a strictly later
+    sequence replaces the stored row (SCD type 1, as AUTO CDC does). Both are idempotent, so a retried
+    batch changes nothing and needs no txnAppId (whose session conf serverless does not let a job set).
+    Without dedup: append, as the pipeline's plain streaming table does, idempotently per batch.
+    """
+    spark = parsed.sparkSession  # the batch's session: temp views must live there
+    columns = silver["storedColumns"]
+    valid = parsed.where(silver["validPredicate"]).selectExpr(*columns)
+    stats = valid.agg(F.count(F.lit(1)).alias("n"), F.collect_set("_event_date").alias("dates")).first()
+    if stats["n"] == 0:
         return 0, 0
-    order = F.col(dedup["sequenceBy"]).desc_nulls_last() if dedup and dedup.get("sequenceBy") else F.lit(1)
-    latest = (valid.withColumn("_n", F.row_number().over(Window.partitionBy(*keys).orderBy(order)))
-              .where("_n = 1").drop("_n"))
+    dedup = silver["dedup"]
+    if not dedup:
+        (valid.write.format("delta").mode("append")
+         .option("txnAppId", f"{stream_id}#silver").option("txnVersion", batch_id).saveAsTable(silver["table"]))
+        return int(stats["n"]), int(stats["n"])
+    keys, seq = dedup["keys"], dedup.get("sequenceBy")
+    # one row per key in the batch: the latest by sequence (copies are identical, so any one otherwise)
+    row = F.struct(*[F.col(c) for c in columns])
+    pick = F.max_by(row, F.col(seq)) if seq else F.any_value(row)
+    latest = valid.groupBy(*keys).agg(pick.alias("_r")).select("_r.*")
     view = f"_lb_batch_{silver['name']}"
     latest.createOrReplaceTempView(view)
     on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-    et = silver["eventTime"]
-    if window_seconds is None:
-        # copies of an event are identical, so the event date is part of the identity: it prunes the target
-        dates = [r[0] for r in valid.select("_event_date").distinct().collect()]
-        date_list = ", ".join(f"DATE'{d}'" for d in dates if d is not None) or "NULL"
-        prune = f" AND t._event_date = s._event_date AND t._event_date IN ({date_list})"
-    else:
-        low = valid.agg(F.min(et)).collect()[0][0]
-        prune = f" AND t.{et} >= TIMESTAMP'{low}' - INTERVAL {window_seconds} SECONDS" if low else ""
-    seq = dedup.get("sequenceBy") if dedup else None
+    if prune_by_event_date:
+        # copies of an event are identical, so the event date is part of its identity: it prunes the target
+        dates = ", ".join(f"DATE'{d}'" for d in sorted(stats["dates"])) or "NULL"
+        on += f" AND t._event_date = s._event_date AND t._event_date IN ({dates})"
     update = f"WHEN MATCHED AND s.{seq} > t.{seq} THEN UPDATE SET * " if seq else ""
-    spark.conf.set("spark.databricks.delta.write.txnAppId", app_id)
-    spark.conf.set("spark.databricks.delta.write.txnVersion", str(batch_id))
-    try:
-        result = spark.sql(
-            f"MERGE INTO {ctx.table(silver['table'])} t USING {view} s ON {on}{prune} "
-            f"{update}WHEN NOT MATCHED THEN INSERT *").collect()
-    finally:
-        spark.conf.unset("spark.databricks.delta.write.txnAppId")
-        spark.conf.unset("spark.databricks.delta.write.txnVersion")
-        valid.unpersist()
-    inserted = int(result[0]["num_inserted_rows"]) if result else 0
-    return valid_count, inserted
+    result = spark.sql(f"MERGE INTO {silver['table']} t USING {view} s ON {on} {update}WHEN NOT MATCHED THEN INSERT *").collect()
+    return int(stats["n"]), (int(result[0]["num_inserted_rows"]) if result else 0)
+
+
+def _quarantine_batch(spark, job, parsed, batch_id, gate):
+    """Count every rule, stop on the gate (recorded first: the driver reads it back), write the quarantine.
+    Returns (counts, stream id)."""
+    counts = expectation_counts(parsed, job.silver)
+    stopped = gate(job.silver, counts)
+    if stopped:
+        ops.record_batch(spark, job, batch_id, counts, gate_error=stopped)
+        raise DataGateError(stopped)
+    stream_id = ops.stream_app_id(spark, job.checkpoint)
+    write_quarantine(parsed, job.silver, stream_id, batch_id)
+    return counts, stream_id
+
+
+def validate_batch(job, batch, batch_id):
+    """CP validate: counts, gates (fail expectations, invalid rate), quarantine. The merge task merges."""
+    spark = batch.sparkSession
+    counts, stream_id = _quarantine_batch(spark, job, parse(batch, job.silver), batch_id, gate_message)
+    ops.record_batch(spark, job, batch_id, counts, stream_id=stream_id)
+
+
+def merge_batch(job, batch, batch_id):
+    """CP merge: MERGE valid rows by key, pruned by event date."""
+    spark = batch.sparkSession
+    stream_id = ops.stream_app_id(spark, job.checkpoint)
+    valid, inserted = merge_valid(parse(batch, job.silver), job.silver, True, stream_id, batch_id)
+    ops.record_batch(spark, job, batch_id, {}, stream_id=stream_id, valid=valid, inserted=inserted)
+
+
+def ap_batch(job, batch, batch_id):
+    """AP silver: quarantine (only fail expectations stop it), then key dedup as the AUTO CDC flow does."""
+    spark = batch.sparkSession
+    parsed = parse(batch, job.silver)
+    counts, stream_id = _quarantine_batch(spark, job, parsed, batch_id, fail_expectation_message)
+    valid, inserted = merge_valid(parsed, job.silver, False, stream_id, batch_id)
+    ops.record_batch(spark, job, batch_id, counts, stream_id=stream_id, valid=valid, inserted=inserted)
+
+
+_BATCH_FUNCTIONS = {"validate": validate_batch, "merge": merge_batch, "silver": ap_batch}
 
 
 def _silver_ddl(ctx, silver):
@@ -114,75 +161,57 @@ def ensure_silver(ctx, silver):
     ensure_table(ctx, silver["quarantineTable"], QUARANTINE_DDL)
 
 
-def _run_stream(ctx, path_name, silver, step, handler):
-    gate = []
+def run_step(ctx, path_name, silver, step):
+    """Run one silver step as an availableNow stream over bronze; returns what it did (from the ops table)."""
+    metrics_table = ctx.plan["ops"]["batchMetricsTable"]
+    job = BatchJob(step=step, silver=silver, checkpoint=ctx.checkpoint(path_name, silver["name"], step),
+                   metrics_table=metrics_table, attempt=uuid.uuid4().hex, run_id=ctx.run_id)
+    fn = _BATCH_FUNCTIONS[step]
 
-    def guarded(batch, batch_id):
-        try:
-            handler(batch, batch_id)
-        except DataGateError as err:
-            gate.append(err)  # kept here: the streaming wrapper would bury it in a Java traceback
-            raise
+    def handle(batch, batch_id):
+        fn(job, batch, batch_id)
 
-    query = (bronze_stream(ctx, silver).writeStream
-             .foreachBatch(guarded)
-             .option("checkpointLocation", ctx.checkpoint(path_name, silver["name"], step))
+    query = (ctx.spark.readStream.format("delta").table(silver["bronzeTable"]).writeStream
+             .foreachBatch(handle)
+             .option("checkpointLocation", job.checkpoint)
              .trigger(availableNow=True)
              .start())
     try:
         query.awaitTermination()
     except Exception:
+        # the batch function ran elsewhere: its gate message comes back through the ops table
+        gate = ops.gate_failure(ctx.spark, metrics_table, job.attempt, silver["table"])
         if gate:
-            raise gate[0] from None
+            raise DataGateError(gate) from None
         raise
+    totals = ops.attempt_totals(ctx.spark, metrics_table, job.attempt, silver["table"])
+    _accumulate(ctx, silver, step, totals)
+    return totals
+
+
+def _accumulate(ctx, silver, step, totals):
+    if step in ("validate", "silver"):
+        m = ctx.metrics.setdefault("silver", {}).setdefault(silver["table"], {"landed": 0, "invalid": 0, "expectations": {}})
+        m["landed"] += totals["landed"]
+        m["invalid"] += totals["invalid"]
+        for name in (e["name"] for e in silver["expectations"]):
+            m["expectations"][name] = m["expectations"].get(name, 0) + totals["expectations"].get(name, 0)
+    if step in ("merge", "silver"):
+        m = ctx.metrics.setdefault("merge", {}).setdefault(silver["table"], {"valid": 0, "inserted": 0})
+        m["valid"] += totals["valid"]
+        m["inserted"] += totals["inserted"]
 
 
 def validate(ctx, path_name, silver):
-    """CP validate task: counts, gates, quarantine. Valid rows are merged by the next task."""
-    def handle(batch, batch_id):
-        parsed = parse(batch, silver).cache()
-        counts = expectation_counts(parsed, silver)
-        _gate(silver, counts)
-        _write_quarantine(ctx, parsed, silver, f"{silver['table']}#validate", batch_id)
-        _accumulate(ctx, silver, counts)
-        parsed.unpersist()
-    _run_stream(ctx, path_name, silver, "validate", handle)
-    m = ctx.metrics.get("silver", {}).get(silver["table"], {"landed": 0, "invalid": 0})
-    ctx.say(f"validate {silver['table']}: {m['landed']} lines, {m['invalid']} quarantined")
+    t = run_step(ctx, path_name, silver, "validate")
+    ctx.say(f"validate {silver['table']}: {t['landed']} lines, {t['invalid']} quarantined")
 
 
 def merge(ctx, path_name, silver):
-    """CP merge task: MERGE valid rows by key; re-running a batch inserts nothing (idempotent)."""
-    def handle(batch, batch_id):
-        parsed = parse(batch, silver)
-        valid, inserted = _merge_valid(ctx, parsed, silver, f"{silver['table']}#merge", batch_id, None)
-        _count_merge(ctx, silver, valid, inserted)
-    _run_stream(ctx, path_name, silver, "merge", handle)
-    m = ctx.metrics.get("merge", {}).get(silver["table"], {"valid": 0, "inserted": 0})
-    ctx.say(f"merge {silver['table']}: {m['inserted']} new, {m['valid'] - m['inserted']} duplicates removed")
+    t = run_step(ctx, path_name, silver, "merge")
+    ctx.say(f"merge {silver['table']}: {t['inserted']} new, {t['valid'] - t['inserted']} duplicates removed")
 
 
 def ap_silver(ctx, path_name, silver):
-    """AP flow: quarantine and dedup within the watermark window in one pass, never blocking on a gate."""
-    window = (silver.get("dedup") or {}).get("watermarkSeconds")
-
-    def handle(batch, batch_id):
-        parsed = parse(batch, silver).cache()
-        counts = expectation_counts(parsed, silver)
-        for e in silver["expectations"]:
-            if e["action"] == "fail" and counts[e["name"]] > 0:
-                raise DataGateError(f"expectation {e['name']} (action fail) violated by {counts[e['name']]} rows of {silver['table']}")
-        _write_quarantine(ctx, parsed, silver, f"{silver['table']}#quarantine", batch_id)
-        valid, inserted = _merge_valid(ctx, parsed, silver, f"{silver['table']}#dedup", batch_id, window)
-        _accumulate(ctx, silver, counts)
-        _count_merge(ctx, silver, valid, inserted)
-        parsed.unpersist()
-    _run_stream(ctx, path_name, silver, "silver", handle)
-    m = ctx.metrics.get("merge", {}).get(silver["table"], {"valid": 0, "inserted": 0})
-    ctx.say(f"silver {silver['table']}: {m['inserted']} new, {m['valid'] - m['inserted']} duplicates removed")
-
-
-def _count_merge(ctx, silver, valid, inserted):
-    m = ctx.metrics.setdefault("merge", {}).setdefault(silver["table"], {"valid": 0, "inserted": 0})
-    m["valid"] += valid
-    m["inserted"] += inserted
+    t = run_step(ctx, path_name, silver, "silver")
+    ctx.say(f"silver {silver['table']}: {t['inserted']} new, {t['valid'] - t['inserted']} duplicates removed")

@@ -31,7 +31,7 @@ def summarize(ctx, paths):
             unique = counts[s["table"]]
             reasons = {}
             if table_exists(ctx, s["quarantineTable"]):
-                for r in ctx.spark.table(ctx.table(s["quarantineTable"])).groupBy("_reason").count().collect():
+                for r in ctx.spark.table(s["quarantineTable"]).groupBy("_reason").count().collect():
                     reasons[r["_reason"]] = int(r["count"])
             quarantined = sum(reasons.values())
             out["tables"][s["table"]] = unique
@@ -45,7 +45,7 @@ def summarize(ctx, paths):
             out["tables"][g["table"]] = counts[g["table"]]
             info = {"path": path_name}
             if table_exists(ctx, g["table"]):
-                df = ctx.spark.table(ctx.table(g["table"]))
+                df = ctx.spark.table(g["table"])
                 if "is_complete" in df.columns:
                     rows = df.groupBy(g["periodColumn"]).agg({"is_complete": "min"}).collect()
                     info["completePeriods"] = sorted(str(r[0]) for r in rows if r[1])
@@ -59,4 +59,13 @@ def summarize(ctx, paths):
                 info["withheldPeriods"] = publish["withheld"]
             out["gold"][g["table"]] = info
     out["watermarks"] = ctx.metrics.get("watermarks", {})
+    return _display_names(out)
+
+
+def _display_names(out):
+    """People read tables as <schema>.<table> (the catalog is the same for all of them)."""
+    short = lambda d: {k.split(".", 1)[1] if k.count(".") == 2 else k: v for k, v in d.items()}  # noqa: E731
+    for key in ("tables", "silver", "gold"):
+        out[key] = short(out[key])
+    out["metrics"] = {k: short(v) if k != "watermarks" else v for k, v in out["metrics"].items()}
     return out

@@ -1,40 +1,43 @@
-"""Creating and registering Delta tables, so plan SQL can name them as <schema>.<table> on any engine."""
+"""Creating and registering Delta tables. Names are always <catalog>.<schema>.<table>."""
 import os
 
+from .context import split_name
 
-def ensure_table(ctx, qualified, ddl_columns, partition_by=None):
+
+def ensure_table(ctx, name, ddl_columns, partition_by=None):
     """Create the Delta table if missing; locally it lives at <warehouse>/<schema>/<table>."""
-    spark = ctx.spark
-    ensure_schema(ctx, qualified.split(".")[0])
+    ensure_schema(ctx, name)
     partition = f" PARTITIONED BY ({partition_by})" if partition_by else ""
-    location = f" LOCATION '{ctx.table_location(qualified)}'" if ctx.warehouse else ""
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {ctx.table(qualified)} ({ddl_columns}) USING DELTA{partition}{location}")
+    location = f" LOCATION '{ctx.table_location(name)}'" if ctx.warehouse else ""
+    ctx.spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({ddl_columns}) USING DELTA{partition}{location}")
 
 
-def ensure_schema(ctx, schema):
-    if ctx.catalog:
-        ctx.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {ctx.catalog}.{schema}")
-    else:
-        ctx.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {schema} LOCATION '{os.path.join(ctx.warehouse, schema)}'")
-
-
-def register_existing(ctx):
-    """Local sessions start with an empty catalog: register every Delta table found in the warehouse."""
-    if not ctx.warehouse or not os.path.isdir(ctx.warehouse):
+def ensure_schema(ctx, name):
+    """Locally, the schema of table `name` at <warehouse>/<schema>. On Databricks the bundle's schema
+    resources own the schemas (and their grants): the task never creates one."""
+    if not ctx.warehouse:
         return
-    for schema in sorted(os.listdir(ctx.warehouse)):
-        schema_dir = os.path.join(ctx.warehouse, schema)
+    catalog, schema, _ = split_name(name)
+    ctx.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema} LOCATION '{os.path.join(ctx.warehouse, schema)}'")
+
+
+def register_existing(spark, warehouse, catalog):
+    """Local sessions start with an empty catalog: register every Delta table found in the warehouse."""
+    if not warehouse or not os.path.isdir(warehouse):
+        return
+    for schema in sorted(os.listdir(warehouse)):
+        schema_dir = os.path.join(warehouse, schema)
         if schema.startswith("_") or "." in schema or not os.path.isdir(schema_dir):
             continue
-        ensure_schema(ctx, schema)
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema} LOCATION '{schema_dir}'")
         for name in sorted(os.listdir(schema_dir)):
             if os.path.isdir(os.path.join(schema_dir, name, "_delta_log")):
-                ctx.spark.sql(f"CREATE TABLE IF NOT EXISTS {schema}.{name} USING DELTA LOCATION '{os.path.join(schema_dir, name)}'")
+                spark.sql(f"CREATE TABLE IF NOT EXISTS {catalog}.{schema}.{name} USING DELTA LOCATION '{os.path.join(schema_dir, name)}'")
 
 
-def table_exists(ctx, qualified):
-    return ctx.spark.catalog.tableExists(ctx.table(qualified))
+def table_exists(ctx, name):
+    return ctx.spark.catalog.tableExists(name)
 
 
-def row_count(ctx, qualified):
-    return ctx.spark.table(ctx.table(qualified)).count() if table_exists(ctx, qualified) else 0
+def row_count(ctx, name):
+    return ctx.spark.table(name).count() if table_exists(ctx, name) else 0

@@ -4,7 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import gold as gold_steps
 from . import ingest as ingest_steps
+from . import ops
 from . import silver as silver_steps
+from .tables import ensure_table
 
 CP_TASKS = ("ingest", "validate", "merge", "completeness", "publish")
 
@@ -25,6 +27,7 @@ def each(fn, items):
 
 def prepare(ctx, path):
     """Create the path's tables one by one: catalog DDL is not safe to run from parallel threads."""
+    ensure_table(ctx, ctx.plan["ops"]["batchMetricsTable"], ops.BATCH_METRICS_DDL)
     for b in path["bronze"]:
         ingest_steps.ensure_bronze(ctx, b)
     for s in path["silver"]:

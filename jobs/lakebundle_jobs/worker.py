@@ -18,6 +18,9 @@ from .tasks import CP_TASKS, run_ap, run_cp_task
 
 _out = os.fdopen(3, "w", buffering=1, encoding="utf-8")
 
+# Spark's built-in session catalog (Delta's catalog): task code addresses spark_catalog.<schema>.<table>
+LOCAL_CATALOG = "spark_catalog"
+
 
 def emit(message):
     _out.write(json.dumps(message, default=str) + "\n")
@@ -34,11 +37,11 @@ class Worker:
 
     def context(self, params, request_id):
         ctx = RunContext(
-            spark=self.spark, plan=load_plan(params["plan"]), landing_root=os.path.abspath(params["landing"]),
-            checkpoint_root=os.path.join(self.warehouse, "_checkpoints"), warehouse=self.warehouse,
+            spark=self.spark, plan=load_plan(params["plan"], LOCAL_CATALOG), landing_root=os.path.abspath(params["landing"]),
+            checkpoint_root=os.path.join(self.warehouse, "_checkpoints"), catalog=LOCAL_CATALOG, warehouse=self.warehouse,
             run_id=params.get("runId", "local"),
             progress=lambda m: emit({"id": request_id, "event": "progress", "message": m}))
-        register_existing(ctx)
+        register_existing(self.spark, self.warehouse, LOCAL_CATALOG)
         return ctx
 
     def run(self, params, request_id):
@@ -56,9 +59,7 @@ class Worker:
         return summary
 
     def query(self, params, request_id):
-        ctx = self.context({"plan": params["plan"], "landing": params.get("landing", ".")}, request_id) if params.get("plan") else None
-        if ctx is None:
-            register_existing(RunContext(spark=self.spark, plan={}, landing_root=".", checkpoint_root=".", warehouse=self.warehouse))
+        register_existing(self.spark, self.warehouse, LOCAL_CATALOG)
         df = self.spark.sql(params["sql"])
         limit = int(params.get("limit", 1000))
         rows = df.limit(limit + 1).collect()

@@ -2,13 +2,14 @@
  * The platform-telemetry bundle on the real local engine (Spark + Delta), one Spark session for the
  * whole file. Truth is computed from the landing files by test/engine/truth.ts, never by the engine.
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalRuntime, setupEngine, type RunSummary } from "../../sdk/src/runtime/index.ts";
 import { generateSample } from "../../sdk/src/sample/index.ts";
+import { goodEvent, type TelemetrySource } from "../../sdk/src/sample/telemetry-events.ts";
 import { computeTruth, micros, sources, type Truth } from "./truth.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -43,9 +44,26 @@ function truthFor(days: readonly string[], t: Truth): Map<string, [bigint, numbe
   return new Map([...t.billingDaily].filter(([k]) => days.includes(k.split("|")[0]!)));
 }
 
+/**
+ * Valid events whose unknown nested object reuses every top-level field name with a wrong value
+ * (a quoted number, an empty id, a bad time, an unknown region): drift, never a reason to quarantine.
+ */
+function landLookAlikes(dir: string): void {
+  for (const s of sources) {
+    const lines = [0, 1, 2].map((i) => {
+      const event = goodEvent(() => 0.5, s as TelemetrySource, `lookalike-${s}-${i}`, new Date(Date.parse("2026-11-01T12:00:00Z") + i * 60_000), "us-east-1");
+      const meta = Object.fromEntries(Object.keys(event).map((k) => [k, k === "event_id" ? "" : k === "region" ? "mars" : typeof event[k] === "number" ? String(event[k]) : "not a timestamp"]));
+      return JSON.stringify({ ...event, meta });
+    });
+    mkdirSync(join(dir, s, "region=us-east-1", "lookalikes"), { recursive: true });
+    writeFileSync(join(dir, s, "region=us-east-1", "lookalikes", "part-0.jsonl"), `${lines.join("\n")}\n`);
+  }
+}
+
 beforeAll(async () => {
   await setupEngine(root);
   generateSample(landing, { events: 900, days: 3, dupRate: 0.1, badRate: 0.04, lateRate: 0.1, seed: 11, regions });
+  landLookAlikes(landing);
   truth = computeTruth(landing, regions);
   runtime = await LocalRuntime.start({ root, warehouse });
   first = await runtime.run({ bundleDir, landing });
@@ -68,12 +86,38 @@ describe("platform-telemetry on local Spark + Delta", () => {
     }
   });
 
-  it("silver holds each valid event_id exactly once", async () => {
+  it("silver holds each valid event_id exactly once, on both paths (AP: late copies too, as AUTO CDC)", async () => {
     for (const s of sources) {
-      expect(first.silver[`silver.${s}`]!.unique, s).toBe(truth.unique[s]);
-      const [distinct, rows] = (await q(`SELECT count(DISTINCT event_id), count(*) FROM silver.${s}`))[0]!;
-      expect(Number(rows)).toBe(Number(distinct));
-      expect(Number(rows)).toBe(truth.unique[s]);
+      for (const table of [`silver.${s}`, `silver.${s}_live`]) {
+        expect(first.silver[table]!.unique, table).toBe(truth.unique[s]);
+        const [distinct, rows] = (await q(`SELECT count(DISTINCT event_id), count(*) FROM ${table}`))[0]!;
+        expect(Number(rows), table).toBe(Number(distinct));
+        expect(Number(rows), table).toBe(truth.unique[s]);
+      }
+    }
+  });
+
+  it("nested look-alikes of declared fields stay valid in every source", async () => {
+    for (const s of sources) {
+      for (const table of [`silver.${s}`, `silver.${s}_live`]) {
+        const rows = await q(`SELECT event_id, _rescued_data FROM ${table} WHERE event_id LIKE 'lookalike-%' ORDER BY event_id`);
+        expect(rows.map((r) => r[0]), table).toEqual([0, 1, 2].map((i) => `lookalike-${s}-${i}`));
+        for (const r of rows) expect(String(r[1]), table).toContain('"meta"');
+      }
+    }
+  });
+
+  it("batch functions report through the ops table: its counts are the run's counts", async () => {
+    const rows = await q(
+      "SELECT table_name, step, sum(landed), sum(invalid), sum(valid), sum(inserted), count(DISTINCT stream_id) FROM ops.batch_metrics WHERE gate_error IS NULL GROUP BY ALL");
+    const by = new Map(rows.map((r) => [`${String(r[0]).split(".").slice(1).join(".")}#${r[1]}`, r.slice(2).map(Number)]));
+    for (const s of sources) {
+      const landed = truth.landed[s]!;
+      const quarantined = Object.values(truth.quarantinedByReason[s]!).reduce((a, b) => a + b, 0);
+      expect(by.get(`silver.${s}#validate`)!.slice(0, 2), s).toEqual([landed, quarantined]);
+      expect(by.get(`silver.${s}#merge`)!.slice(2, 4), s).toEqual([landed - quarantined, truth.unique[s]]);
+      expect(by.get(`silver.${s}_live#silver`)!.slice(0, 4), s).toEqual([landed, quarantined, landed - quarantined, truth.unique[s]]);
+      expect(first.metrics.silver?.[`silver.${s}`]?.landed, s).toBe(landed);
     }
   });
 
@@ -125,8 +169,34 @@ describe("platform-telemetry on local Spark + Delta", () => {
     expect(Number(audit[0]![0])).toBeGreaterThan(0);
   });
 
+  it("a reset checkpoint still writes: idempotent-write ids come from the checkpoint, not the table", async () => {
+    const day = truth.completeDays[0]!;
+    const quarantined = async () => Number((await q("SELECT count(*) FROM silver.billing_usage_quarantine"))[0]![0]);
+    const before = await quarantined();
+    const silverRows = Number((await q("SELECT count(*) FROM silver.billing_usage"))[0]![0]);
+    // an operator repairs the tables and resets the CP checkpoints of billing_usage: batch ids restart at 0
+    await q("DELETE FROM silver.billing_usage_quarantine");
+    await q(`DELETE FROM silver.billing_usage WHERE _event_date = DATE'${day}'`);
+    for (const step of ["validate", "merge"]) rmSync(join(warehouse, "_checkpoints", "cp", "billing_usage", step), { recursive: true, force: true });
+    await runtime.run({ bundleDir, landing, paths: ["CP"] });
+    expect(await quarantined()).toBe(before);
+    expect(Number((await q("SELECT count(*) FROM silver.billing_usage"))[0]![0])).toBe(silverRows);
+  });
+
   it("tables are plain Delta tables any Delta reader can open by path", async () => {
     const rows = await q(`SELECT count(*) FROM delta.\`${join(warehouse, "gold", "billing_daily")}\``);
     expect(Number(rows[0]![0])).toBeGreaterThan(0);
+  });
+
+  // last: the gated batch stays unprocessed (the landing zone is immutable), as it would on Databricks
+  it("a data gate raised inside the batch function reaches the driver with its message, through the ops table", async () => {
+    const bad = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? "not json at all" : JSON.stringify({ event_id: `gate-${i}`, event_time: "2026-11-02T10:00:00Z", region: "us-east-1", workspace_id: "w", account_id: "a", sku: "S", dbus: -1 })));
+    mkdirSync(join(landing, "billing_usage", "gate"), { recursive: true });
+    writeFileSync(join(landing, "billing_usage", "gate", "part-0.jsonl"), `${bad.join("\n")}\n`);
+    const quarantinedBefore = Number((await q("SELECT count(*) FROM silver.billing_usage_quarantine"))[0]![0]);
+    await expect(runtime.run({ bundleDir, landing, paths: ["CP"] })).rejects.toThrow(/invalid rate 40\/40 = 1\.000 exceeds maxInvalidRate 0\.2/);
+    const gate = await q("SELECT gate_error FROM ops.batch_metrics WHERE gate_error IS NOT NULL");
+    expect(gate.length).toBe(1);
+    expect(Number((await q("SELECT count(*) FROM silver.billing_usage_quarantine"))[0]![0])).toBe(quarantinedBefore);
   });
 });

@@ -70,11 +70,11 @@ describe("what the bundle carries", () => {
     expect(silver).toContain("AS _rescued_data");
     expect(silver).toContain("CONSTRAINT dbus_min EXPECT (coalesce((dbus IS NULL OR dbus >= 0), false)) ON VIOLATION DROP ROW");
     expect(silver).toMatch(/CONSTRAINT event_time_plausible EXPECT \(.*\)\n/); // warn: no ON VIOLATION
-    expect(silver).toContain("CREATE OR REFRESH STREAMING TABLE silver.billing_usage_live_quarantine");
+    expect(silver).toContain("CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.billing_usage_live_quarantine");
     expect(silver).toContain("WHERE NOT (");
-    expect(silver).toContain("WATERMARK event_time DELAY OF INTERVAL 7200 SECONDS");
+    expect(silver).toContain("AS AUTO CDC INTO ${lakebundle.catalog}.${lakebundle.schema.silver}.billing_usage_live");
     const gold = file("src/ap/gold_billing_daily_live.sql");
-    expect(gold).toContain("CREATE OR REFRESH MATERIALIZED VIEW gold.billing_daily_live");
+    expect(gold).toContain("CREATE OR REFRESH MATERIALIZED VIEW ${lakebundle.catalog}.${lakebundle.schema.gold}.billing_daily_live");
     expect(gold).toContain("AS regions_reported");
     expect(gold).toContain("AS is_complete");
   });
@@ -101,7 +101,7 @@ describe("what the bundle carries", () => {
       expect(t.min_retry_interval_millis).toBe(120000);
       expect(t.timeout_seconds).toBe(7200);
     }
-    expect(job.health.rules[0]).toEqual({ metric: "STREAMING_BACKLOG_SECONDS", op: "GREATER_THAN", value: 1800 });
+    expect(job.health.rules[0]).toEqual({ metric: "STREAMING_BACKLOG_FILES", op: "GREATER_THAN", value: 500 });
     expect(job.parameters.map((p: any) => p.name)).toEqual(["catalog", "landing_root", "checkpoint_root", "replay_from", "replay_to"]);
     expect(job.email_notifications.on_failure).toEqual(["billing-oncall@example.com"]);
   });
@@ -115,6 +115,7 @@ describe("what the bundle carries", () => {
     expect(doc.targets.dev.mode).toBe("development");
     expect(doc.targets.dev.default).toBe(true);
     expect(doc.targets.prod_eu_west_1.variables.landing_root).toContain("eu-west-1");
+    expect(doc.targets.prod_eu_west_1.variables.checkpoint_root).toBeUndefined();
     expect(doc.include).toEqual(["bundles/platform-telemetry/resources/*.yml"]);
   });
 });

@@ -1,4 +1,5 @@
 import type { ColumnNode, ExpectationNode, SourceNode } from "../ir/index.ts";
+import { isNumeric, topLevelJsonType } from "./parse-columns.ts";
 
 /**
  * Turns declared column rules into expectations, in a fixed order so the first failing rule is a
@@ -20,7 +21,7 @@ function columnRules(column: ColumnNode): ExpectationNode[] {
     rules.push({ name: `${c}_${suffix}`, expr, action: "drop", origin: "column", description });
   if (isNumeric(column.type)) {
     // Spark's JSON reader accepts "12.5" (a string) for a decimal; the contract wants a JSON number
-    rule("type", `_fields['${c}'] IS NULL OR (${c} IS NOT NULL AND NOT _raw RLIKE '"${c}"\\\\s*:\\\\s*"')`, `${c}, when present, is a JSON number`);
+    rule("type", `_fields['${c}'] IS NULL OR (${c} IS NOT NULL AND ${topLevelJsonType(c)} <> 'STRING')`, `${c}, when present, is a JSON number`);
   } else if (column.type !== "string" && column.type !== "json") {
     rule("type", `_fields['${c}'] IS NULL OR ${c} IS NOT NULL`, `${c}, when present, parses as ${column.type}`);
   }
@@ -38,6 +39,3 @@ function columnRules(column: ColumnNode): ExpectationNode[] {
   return rules;
 }
 
-function isNumeric(type: string): boolean {
-  return ["int", "bigint", "double"].includes(type) || type.startsWith("decimal(");
-}

@@ -1,21 +1,27 @@
 import type { BundleIR, GoldNode, SilverNode } from "../ir/index.ts";
 import {
   aggregateSql, failedExpectationsExpr, liveGoldSql, nullSafe, parseSelect, periodEndExpr, reasonExpr,
-  regionWatermarkSql, silverStoredColumns, validPredicate,
+  regionWatermarkSql, silverStoredColumns, tableOf, validPredicate,
 } from "./sql-fragments.ts";
+import { OPS_SCHEMA, qualifiedTable } from "./table-names.ts";
 
 /** Bumped whenever the plan's shape changes; the Python side refuses plans it does not know. */
-export const PLAN_SCHEMA_VERSION = 1;
+export const PLAN_SCHEMA_VERSION = 2;
 
 /**
  * The engine-neutral plan: what the CP Workflows tasks execute on Databricks and what the local
  * engine executes for both paths. Pure data with SQL fragments; the Python side only assembles them.
+ * Every table name is `${lakebundle.catalog}.${lakebundle.schema.<logical>}.<table>` (table-names.ts),
+ * bound by the task from its parameters: nothing runs against a default catalog or schema.
  */
 export interface EnginePlan {
   schemaVersion: number;
   bundle: string;
   regions: readonly string[];
   sessionTimeZone: "UTC";
+  /** Logical schemas the plan's names use; the task needs a real name for each. */
+  schemas: string[];
+  ops: { batchMetricsTable: string };
   paths: Partial<Record<"AP" | "CP", PathPlan>>;
 }
 
@@ -51,7 +57,7 @@ export interface SilverPlan {
   key: string;
   eventTime: string;
   region: string | null;
-  dedup: { keys: string[]; sequenceBy: string | null; watermarkSeconds: number | null } | null;
+  dedup: { keys: string[]; sequenceBy: string | null } | null;
   maxInvalidRate: number | null;
 }
 
@@ -75,13 +81,16 @@ export function enginePlan(ir: BundleIR): EnginePlan {
     paths[consistency] = {
       bronze: nodes.filter((d) => d.kind === "bronze").map((d) => {
         const source = ir.sources[d.source]!;
-        return { name: d.name, table: `${d.schema}.${d.name}`, source: source.name, landingPath: source.path, format: source.format, fileGlobs: fileGlobs(source.format, source.compression) };
+        return { name: d.name, table: tableOf(d), source: source.name, landingPath: source.path, format: source.format, fileGlobs: fileGlobs(source.format, source.compression) };
       }),
       silver: nodes.filter((d): d is SilverNode => d.kind === "silver").map((d) => silverPlan(ir, d)),
       gold: nodes.filter((d): d is GoldNode => d.kind === "gold").map((d) => goldPlan(ir, d)),
     };
   }
-  return { schemaVersion: PLAN_SCHEMA_VERSION, bundle: ir.name, regions: ir.regions, sessionTimeZone: "UTC", paths };
+  return {
+    schemaVersion: PLAN_SCHEMA_VERSION, bundle: ir.name, regions: ir.regions, sessionTimeZone: "UTC",
+    schemas: Object.keys(ir.schemas), ops: { batchMetricsTable: qualifiedTable(OPS_SCHEMA, "batch_metrics") }, paths,
+  };
 }
 
 function fileGlobs(format: string, compression: string): string[] {
@@ -97,9 +106,9 @@ function silverPlan(ir: BundleIR, d: SilverNode): SilverPlan {
   const parse = parseSelect(source);
   return {
     name: d.name,
-    table: `${d.schema}.${d.name}`,
-    quarantineTable: `${d.schema}.${d.quarantineTable}`,
-    bronzeTable: `${bronze.schema}.${bronze.name}`,
+    table: tableOf(d),
+    quarantineTable: tableOf(d, d.quarantineTable),
+    bronzeTable: tableOf(bronze),
     parseInner: parse.inner,
     parseOuter: parse.outer,
     storedColumns: silverStoredColumns(source, d.consistency),
@@ -110,7 +119,7 @@ function silverPlan(ir: BundleIR, d: SilverNode): SilverPlan {
     key: source.key,
     eventTime: source.eventTime,
     region: source.region ?? null,
-    dedup: d.dedup ? { keys: [...d.dedup.keys], sequenceBy: d.dedup.sequenceBy ?? null, watermarkSeconds: d.dedup.watermarkSeconds ?? null } : null,
+    dedup: d.dedup ? { keys: [...d.dedup.keys], sequenceBy: d.dedup.sequenceBy ?? null } : null,
     maxInvalidRate: d.maxInvalidRate ?? null,
   };
 }
@@ -119,8 +128,8 @@ function goldPlan(ir: BundleIR, d: GoldNode): GoldPlan {
   const silver = ir.datasets.find((x) => x.name === d.from)!;
   return {
     name: d.name,
-    table: `${d.schema}.${d.name}`,
-    silverTable: `${silver.schema}.${silver.name}`,
+    table: tableOf(d),
+    silverTable: tableOf(silver),
     selectSql: d.consistency === "AP" ? liveGoldSql(ir, d) : aggregateSql(ir, d),
     groupColumns: d.groupBy.map((g) => g.name),
     measureColumns: d.measures.map((m) => m.name),
@@ -129,6 +138,6 @@ function goldPlan(ir: BundleIR, d: GoldNode): GoldPlan {
     completeness: d.completeness
       ? { regions: [...d.completeness.regions], latenessSeconds: d.completeness.latenessSeconds, watermarkSql: regionWatermarkSql(ir, d) }
       : null,
-    restatementsTable: d.restatementsTable ? `${d.schema}.${d.restatementsTable}` : null,
+    restatementsTable: d.restatementsTable ? tableOf(d, d.restatementsTable) : null,
   };
 }

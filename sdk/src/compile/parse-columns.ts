@@ -2,9 +2,11 @@ import type { ColumnNode, SourceNode } from "../ir/index.ts";
 
 /**
  * How a raw landed line becomes typed columns. One definition, used by the DLT SQL and by the CP task
- * plan, so both paths parse identically. JSON is parsed twice: once typed (partial results keep the
- * good fields of a row), once as a string map (`_fields`) to tell "absent" from "present but wrong
- * type" and to rescue unknown fields.
+ * plan, so both paths parse identically. JSON is parsed typed (partial results keep the good fields of
+ * a row) and as a string map (`_fields`) to tell "absent" from "present but wrong type" and to rescue
+ * unknown fields. Sources with numeric columns also parse it as a VARIANT (`_v`): Spark's typed parse
+ * accepts a quoted number ("12.5") for a decimal, and only the variant keeps each top-level field's
+ * JSON type.
  */
 export function jsonSchemaDdl(source: SourceNode): string {
   return source.columns.map((c) => `${c.name} ${jsonParseType(c)}`).join(", ");
@@ -34,6 +36,23 @@ export function parsedColumnExpr(column: ColumnNode): string {
     default:
       return raw;
   }
+}
+
+export function isNumeric(type: string): boolean {
+  return ["int", "bigint", "double"].includes(type) || type.startsWith("decimal(");
+}
+
+export function needsVariant(source: SourceNode): boolean {
+  return source.columns.some((c) => isNumeric(c.type));
+}
+
+/**
+ * JSON type of a top-level field, from the variant parse: 'STRING' for a quoted value, BIGINT/DECIMAL(p,s)/
+ * DOUBLE for a number (schema_of_variant, Databricks Runtime 15.3+ and Spark 4). Only the top level is
+ * looked at, so a nested object that reuses the name (`"meta": {"dbus": "x"}`) never decides it.
+ */
+export function topLevelJsonType(column: string): string {
+  return `schema_of_variant(variant_get(_v, '$.${column}'))`;
 }
 
 /** Unknown top-level fields, kept as JSON text (null when there are none). */

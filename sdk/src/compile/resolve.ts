@@ -6,6 +6,7 @@ import type {
 import type { BundleSpec, DatasetSpec, ExpectationSuite, PathExecution, SourceSpec } from "../spec/index.ts";
 import { durationSeconds } from "../spec/index.ts";
 import { deriveColumnExpectations } from "./derive-expectations.ts";
+import { OPS_SCHEMA } from "./table-names.ts";
 
 export interface ResolveResult {
   ir: BundleIR;
@@ -35,11 +36,14 @@ export function resolve(spec: BundleSpec, suites: Readonly<Record<string, Expect
   checkReferences(spec, report);
   const ordered = topologicalOrder(datasets, report);
 
+  const schemas = resolveSchemas(spec, ordered, report);
   const paths: Partial<Record<"AP" | "CP", PathNode>> = {};
   for (const consistency of ["AP", "CP"] as const) {
     const names = ordered.filter((d) => d.consistency === consistency).map((d) => d.name);
     if (names.length === 0) continue;
-    paths[consistency] = { consistency, execution: spec.execution[consistency] ?? defaultExecution[consistency], datasets: names };
+    const execution = spec.execution[consistency] ?? defaultExecution[consistency];
+    checkBacklogAlert(consistency, execution, report);
+    paths[consistency] = { consistency, execution, datasets: names };
   }
 
   const ir: BundleIR = {
@@ -48,6 +52,7 @@ export function resolve(spec: BundleSpec, suites: Readonly<Record<string, Expect
     ...(spec.description ? { description: spec.description } : {}),
     regions,
     landingRoot: spec.landing.root,
+    schemas,
     sources,
     datasets: ordered,
     paths,
@@ -140,13 +145,19 @@ function resolveDataset(
           expectations.push({ ...e, origin: "inline" });
         }
       });
+      if (dataset.dedup?.watermark !== undefined) {
+        report(codes.dedupWatermark, `${at}.dedup.watermark`, `dedup watermark ${show(dataset.dedup.watermark)} is not used any more`,
+          dataset.consistency === "AP"
+            ? "remove it: AP silver dedups by key over all history with an AUTO CDC flow (KEYS, SEQUENCE BY), which publishes the first copy at once and never drops a late event"
+            : "remove it: CP deduplicates over all history by MERGE");
+      }
       return {
         ...base, kind: "silver", from: dataset.from, source: source.name, expectations,
         ...(dataset.dedup ? {
           dedup: {
             keys: dataset.dedup.keys,
-            ...(dataset.dedup.sequenceBy ? { sequenceBy: dataset.dedup.sequenceBy } : {}),
-            ...(dataset.dedup.watermark ? { watermarkSeconds: durationSeconds(dataset.dedup.watermark) } : {}),
+            ...(dataset.dedup.sequenceBy ?? (dataset.consistency === "AP" ? source.eventTime : undefined)
+              ? { sequenceBy: dataset.dedup.sequenceBy ?? source.eventTime } : {}),
           },
         } : {}),
         ...(dataset.maxInvalidRate !== undefined ? { maxInvalidRate: dataset.maxInvalidRate } : {}),
@@ -171,6 +182,31 @@ function resolveDataset(
       } satisfies GoldNode;
     }
   }
+}
+
+/** Backlog alerts are job health rules on what Auto Loader reports: outstanding files and bytes. */
+function checkBacklogAlert(consistency: "AP" | "CP", execution: PathExecution, report: Report): void {
+  const at = `execution.${consistency}`;
+  if (execution.backlogAlertSeconds !== undefined) {
+    report(codes.backlogAlert, `${at}.backlogAlertSeconds`, `backlogAlertSeconds ${show(execution.backlogAlertSeconds)} cannot be alerted on`,
+      consistency === "CP"
+        ? "Auto Loader reports its backlog in files and bytes (STREAMING_BACKLOG_FILES/BYTES), not seconds: write `backlogAlert: { files: 500 }` or `{ bytes: 10737418240 }`"
+        : "a pipeline has no job health rules: remove it (AP lag is watched by `lakebundle monitor lag`)");
+  }
+  if (consistency === "AP" && execution.backlogAlert !== undefined) {
+    report(codes.backlogAlert, `${at}.backlogAlert`, "backlogAlert on the AP path cannot be emitted", "a pipeline has no job health rules: remove it (backlog alerts are for the CP job)");
+  }
+}
+
+/** Logical → Unity Catalog schema names; `schemas` may only rename schemas the bundle uses. */
+function resolveSchemas(spec: BundleSpec, datasets: readonly DatasetNode[], report: Report): Record<string, string> {
+  const logical = [...new Set([...datasets.map((d) => d.schema), OPS_SCHEMA])].sort();
+  for (const name of Object.keys(spec.schemas)) {
+    if (!logical.includes(name)) {
+      report(codes.unknownSchema, `schemas.${name}`, `schema ${show(name)} is not used by any dataset`, `rename one of ${logical.join(", ")}`);
+    }
+  }
+  return Object.fromEntries(logical.map((s) => [s, spec.schemas[s] ?? s]));
 }
 
 function silverNamesOnPath(spec: BundleSpec, consistency: "AP" | "CP"): string[] {

@@ -1,5 +1,6 @@
 import type { BundleIR, ExpectationNode, GoldNode, SilverNode, SourceNode } from "../ir/index.ts";
-import { jsonSchemaDdl, parsedColumnExpr, rescuedDataExpr } from "./parse-columns.ts";
+import { jsonSchemaDdl, needsVariant, parsedColumnExpr, rescuedDataExpr } from "./parse-columns.ts";
+import { qualifiedTable } from "./table-names.ts";
 
 /**
  * SQL pieces shared by every target: the DLT SQL, the CP task plan and the local engine all embed
@@ -35,7 +36,11 @@ export function failedExpectationsExpr(silver: SilverNode): string {
 
 /** Select list that turns a bronze row (`_raw`, `_source_file`, `_ingested_at`) into typed silver columns. */
 export function parseSelect(source: SourceNode): { inner: string[]; outer: string[] } {
-  const inner = ["*", `from_json(_raw, '${jsonSchemaDdl(source)}') AS _r`, "from_json(_raw, 'map<string,string>') AS _fields"];
+  const variant = needsVariant(source);
+  const inner = [
+    "*", `from_json(_raw, '${jsonSchemaDdl(source)}') AS _r`, "from_json(_raw, 'map<string,string>') AS _fields",
+    ...(variant ? ["try_parse_json(_raw) AS _v"] : []),
+  ];
   const outer = [
     ...source.columns.map((c) => `${parsedColumnExpr(c)} AS ${c.name}`),
     `${rescuedDataExpr(source)} AS _rescued_data`,
@@ -44,6 +49,7 @@ export function parseSelect(source: SourceNode): { inner: string[]; outer: strin
     `to_date(${parsedColumnExpr(source.columns.find((c) => c.name === source.eventTime)!)}) AS _event_date`,
     "_raw",
     "_fields",
+    ...(variant ? ["_v"] : []),
   ];
   return { inner, outer };
 }
@@ -64,7 +70,7 @@ export function aggregateSql(ir: BundleIR, gold: GoldNode): string {
   return [
     "SELECT",
     `  ${[...groups, ...measures].join(",\n  ")}`,
-    `FROM ${silver.schema}.${silver.name}`,
+    `FROM ${tableOf(silver)}`,
     `GROUP BY ${gold.groupBy.map((g) => g.expr).join(", ")}`,
   ].join("\n");
 }
@@ -75,7 +81,7 @@ export function regionWatermarkSql(ir: BundleIR, gold: GoldNode): string {
   const parts = c.watermarkFrom.map((name) => {
     const s = ir.datasets.find((d): d is SilverNode => d.name === name && d.kind === "silver")!;
     const src = ir.sources[s.source]!;
-    return `SELECT ${src.region ?? "NULL"} AS region, ${src.eventTime} AS event_time FROM ${s.schema}.${s.name}`;
+    return `SELECT ${src.region ?? "NULL"} AS region, ${src.eventTime} AS event_time FROM ${tableOf(s)}`;
   });
   const regions = c.regions.map((r) => `'${r}'`).join(", ");
   return [
@@ -112,6 +118,11 @@ export function liveGoldSql(ir: BundleIR, gold: GoldNode): string {
     `LEFT JOIN wm w ON w.watermark >= ${periodEndExpr(gold, `a.${gold.period.column}`)} + INTERVAL ${c.latenessSeconds} SECONDS`,
     `GROUP BY ${cols.map((c2) => `a.${c2}`).join(", ")}`,
   ].join("\n");
+}
+
+/** A dataset's table, catalog-qualified through the plan/pipeline parameters. */
+export function tableOf(d: { readonly schema: string; readonly name: string }, name = d.name): string {
+  return qualifiedTable(d.schema, name);
 }
 
 export function indent(text: string, by = "  "): string {

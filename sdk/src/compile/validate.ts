@@ -53,11 +53,8 @@ function checkSilver(ir: BundleIR, silver: SilverNode, report: Report): void {
     silver.dedup.keys.forEach((k, i) => checkColumns(k, known, `${at}.dedup.keys[${i}]`, "dedup key", report));
     if (silver.dedup.sequenceBy) checkColumns(silver.dedup.sequenceBy, known, `${at}.dedup.sequenceBy`, "dedup sequenceBy", report);
   }
-  if (silver.consistency === "CP") {
-    if (!silver.dedup) report(codes.cpNeedsDedup, `${at}.dedup`, "CP silver dataset has no dedup", "billing-grade data is deduplicated by key: add `dedup: { keys: [\"event_id\"] }`");
-    if (silver.dedup?.watermarkSeconds !== undefined) report(codes.apWatermarkRequired, `${at}.dedup.watermark`, `CP dedup has a watermark (${silver.dedup.watermarkSeconds}s)`, "CP deduplicates over all history by MERGE; remove the watermark (it is for AP only)");
-  } else if (silver.dedup && silver.dedup.watermarkSeconds === undefined) {
-    report(codes.apWatermarkRequired, `${at}.dedup.watermark`, "AP dedup has no watermark", 'AP keeps dedup state only within a window: add `watermark: "2 hours"`');
+  if (silver.consistency === "CP" && !silver.dedup) {
+    report(codes.cpNeedsDedup, `${at}.dedup`, "CP silver dataset has no dedup", "billing-grade data is deduplicated by key: add `dedup: { keys: [\"event_id\"] }`");
   }
   if (silver.maxInvalidRate !== undefined) {
     if (silver.consistency !== "CP") report(codes.invalidRateOutOfRange, `${at}.maxInvalidRate`, `maxInvalidRate ${show(silver.maxInvalidRate)} on an AP dataset`, "the invalid-rate gate is a CP validate-task feature; remove it or make the dataset CP");

@@ -27,16 +27,20 @@ export const codes = {
   // consistency paths
   cpNeedsDedup: "LB1301",
   cpNeedsCompleteness: "LB1302",
-  apWatermarkRequired: "LB1303",
+  dedupWatermark: "LB1303",
   mixedPathInput: "LB1304",
   invalidRateOutOfRange: "LB1305",
   completenessNeedsRegions: "LB1306",
+  backlogAlert: "LB1307",
   // targets
   noTargets: "LB1401",
   multipleDefaults: "LB1402",
   inlineSecret: "LB1403",
   unknownVariable: "LB1404",
   targetConflict: "LB1405",
+  invalidServicePrincipal: "LB1406",
+  sharedSchema: "LB1407",
+  unknownSchema: "LB1408",
   // generated output
   schemaViolation: "LB1501",
   driftDetected: "LB1502",

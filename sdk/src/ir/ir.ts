@@ -60,8 +60,8 @@ export interface BronzeNode extends DatasetBase {
 
 export interface DedupNode {
   readonly keys: readonly string[];
+  /** Latest copy wins (SCD type 1); AP always has one (AUTO CDC needs SEQUENCE BY): the event time. */
   readonly sequenceBy?: string;
-  readonly watermarkSeconds?: number;
 }
 
 export interface SilverNode extends DatasetBase {
@@ -115,6 +115,8 @@ export interface BundleIR {
   readonly description?: string;
   readonly regions: readonly string[];
   readonly landingRoot: string;
+  /** Logical schema (the datasets' schemas and `ops`) → Unity Catalog schema name. Sorted by logical name. */
+  readonly schemas: Readonly<Record<string, string>>;
   readonly sources: Readonly<Record<string, SourceNode>>;
   /** Topological order: every dataset after its input. */
   readonly datasets: readonly DatasetNode[];

@@ -18,6 +18,12 @@ export const bundleSpec = z.strictObject({
   variables: z.record(identifier, variableSpec).default({}),
   secrets: z.record(identifier, secretSpec).default({}),
   targets: z.record(identifier, targetSpec),
+  /**
+   * Unity Catalog schema name per logical schema (bronze, silver, gold, ops, or a dataset's `schema`);
+   * default: the logical name. Two systems of one project must not share a schema: rename here.
+   * Locally tables stay at <warehouse>/<logical schema>/<table>.
+   */
+  schemas: z.record(identifier, identifier).default({}),
   tags: z.record(z.string(), z.string()).default({}),
 });
 

@@ -23,9 +23,9 @@ export const bronzeDataset = z.strictObject({
 
 export const dedupSpec = z.strictObject({
   keys: z.array(identifier).min(1),
-  /** Which copy wins when copies differ (latest by this column). */
+  /** Which copy wins when copies differ (latest by this column). AP default: the source's event time. */
   sequenceBy: identifier.optional(),
-  /** AP only: dedup state is kept this long behind the event-time watermark. */
+  /** Not used any more (AP dedups by key over all history); kept so old specs get a precise diagnostic. */
   watermark: duration.optional(),
 });
 

@@ -19,7 +19,16 @@ export const pathExecution = z.strictObject({
   trigger: triggerSpec,
   retries: retrySpec.default({ max: 2, minIntervalSeconds: 60, onTimeout: true }),
   timeoutSeconds: z.number().int().min(60).default(3600),
-  /** Alert when streaming backlog exceeds this many seconds (job health rule / monitor). */
+  /**
+   * CP: alert when the ingestion backlog exceeds these bounds: the job health metrics
+   * STREAMING_BACKLOG_FILES / STREAMING_BACKLOG_BYTES, which Auto Loader reports (numFilesOutstanding,
+   * numBytesOutstanding). A time-based backlog is not reported for file sources.
+   */
+  backlogAlert: z.strictObject({
+    files: z.number().int().min(1).optional(),
+    bytes: z.number().int().min(1).optional(),
+  }).optional(),
+  /** Replaced by `backlogAlert`; kept so old specs get a precise diagnostic instead of "unknown field". */
   backlogAlertSeconds: z.number().int().min(1).optional(),
   notifyOnFailure: z.array(z.email()).default([]),
 });

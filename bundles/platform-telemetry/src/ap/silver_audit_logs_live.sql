@@ -16,10 +16,11 @@ SELECT
   _ingested_at,
   to_date(try_to_timestamp(_r.event_time)) AS _event_date,
   _raw,
-  _fields
-FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, account_id STRING, service_name STRING, action_name STRING, user_id STRING, response_status INT, request_params STRING') AS _r, from_json(_raw, 'map<string,string>') AS _fields FROM STREAM(bronze.raw_audit_logs_live));
+  _fields,
+  _v
+FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, account_id STRING, service_name STRING, action_name STRING, user_id STRING, response_status INT, request_params STRING') AS _r, from_json(_raw, 'map<string,string>') AS _fields, try_parse_json(_raw) AS _v FROM STREAM(${lakebundle.catalog}.${lakebundle.schema.bronze}.raw_audit_logs_live));
 
-CREATE OR REFRESH STREAMING TABLE silver.audit_logs_live_quarantine
+CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.audit_logs_live_quarantine
 COMMENT 'rows of audit_logs_live that failed a drop/fail expectation, with the raw line, file and reason'
 TBLPROPERTIES ('quality' = 'quarantine')
 AS SELECT
@@ -35,7 +36,7 @@ AS SELECT
     WHEN NOT coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false) THEN 'region_allowed'
     WHEN NOT coalesce((workspace_id IS NOT NULL), false) THEN 'workspace_id_required'
     WHEN NOT coalesce((account_id IS NOT NULL), false) THEN 'account_id_required'
-    WHEN NOT coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND NOT _raw RLIKE '"response_status"\\s*:\\s*"')), false) THEN 'response_status_type'
+    WHEN NOT coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND schema_of_variant(variant_get(_v, '$.response_status')) <> 'STRING')), false) THEN 'response_status_type'
   END AS _reason,
   array_compact(array(
     IF(coalesce((_fields IS NOT NULL), false), NULL, 'valid_record'),
@@ -46,7 +47,7 @@ AS SELECT
     IF(coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false), NULL, 'region_allowed'),
     IF(coalesce((workspace_id IS NOT NULL), false), NULL, 'workspace_id_required'),
     IF(coalesce((account_id IS NOT NULL), false), NULL, 'account_id_required'),
-    IF(coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND NOT _raw RLIKE '"response_status"\\s*:\\s*"')), false), NULL, 'response_status_type')
+    IF(coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND schema_of_variant(variant_get(_v, '$.response_status')) <> 'STRING')), false), NULL, 'response_status_type')
   )) AS _failed_expectations
 FROM STREAM(audit_logs_live_parsed)
 WHERE NOT (
@@ -58,7 +59,7 @@ WHERE NOT (
     AND coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false)
     AND coalesce((workspace_id IS NOT NULL), false)
     AND coalesce((account_id IS NOT NULL), false)
-    AND coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND NOT _raw RLIKE '"response_status"\\s*:\\s*"')), false)
+    AND coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND schema_of_variant(variant_get(_v, '$.response_status')) <> 'STRING')), false)
   );
 
 CREATE TEMPORARY VIEW audit_logs_live_valid (
@@ -70,24 +71,17 @@ CREATE TEMPORARY VIEW audit_logs_live_valid (
   CONSTRAINT region_allowed EXPECT (coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT workspace_id_required EXPECT (coalesce((workspace_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT account_id_required EXPECT (coalesce((account_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT response_status_type EXPECT (coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND NOT _raw RLIKE '"response_status"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT response_status_type EXPECT (coalesce((_fields['response_status'] IS NULL OR (response_status IS NOT NULL AND schema_of_variant(variant_get(_v, '$.response_status')) <> 'STRING')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT event_time_plausible EXPECT (coalesce((event_time >= TIMESTAMP '2000-01-01 00:00:00'), false))
 ) AS SELECT * FROM STREAM(audit_logs_live_parsed);
 
-CREATE OR REFRESH STREAMING TABLE silver.audit_logs_live
+CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.audit_logs_live
 COMMENT 'valid, deduplicated audit_logs'
-TBLPROPERTIES ('quality' = 'silver', 'lakebundle.pii_columns' = 'user_id')
-AS SELECT DISTINCT
-  event_id,
-  event_time,
-  region,
-  workspace_id,
-  account_id,
-  service_name,
-  action_name,
-  user_id,
-  response_status,
-  request_params,
-  _rescued_data,
-  _event_date
-FROM STREAM(audit_logs_live_valid) WATERMARK event_time DELAY OF INTERVAL 7200 SECONDS;
+TBLPROPERTIES ('quality' = 'silver', 'lakebundle.pii_columns' = 'user_id');
+
+CREATE FLOW audit_logs_live_dedup AS AUTO CDC INTO ${lakebundle.catalog}.${lakebundle.schema.silver}.audit_logs_live
+FROM STREAM(audit_logs_live_valid)
+KEYS (event_id)
+SEQUENCE BY event_time
+COLUMNS * EXCEPT (_source_file, _ingested_at, _raw, _fields, _v)
+STORED AS SCD TYPE 1;

@@ -13,10 +13,11 @@ SELECT
   _ingested_at,
   to_date(try_to_timestamp(_r.event_time)) AS _event_date,
   _raw,
-  _fields
-FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, account_id STRING, sku STRING, dbus DECIMAL(38,6)') AS _r, from_json(_raw, 'map<string,string>') AS _fields FROM STREAM(bronze.raw_billing_usage_live));
+  _fields,
+  _v
+FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, account_id STRING, sku STRING, dbus DECIMAL(38,6)') AS _r, from_json(_raw, 'map<string,string>') AS _fields, try_parse_json(_raw) AS _v FROM STREAM(${lakebundle.catalog}.${lakebundle.schema.bronze}.raw_billing_usage_live));
 
-CREATE OR REFRESH STREAMING TABLE silver.billing_usage_live_quarantine
+CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.billing_usage_live_quarantine
 COMMENT 'rows of billing_usage_live that failed a drop/fail expectation, with the raw line, file and reason'
 TBLPROPERTIES ('quality' = 'quarantine')
 AS SELECT
@@ -33,7 +34,7 @@ AS SELECT
     WHEN NOT coalesce((workspace_id IS NOT NULL), false) THEN 'workspace_id_required'
     WHEN NOT coalesce((account_id IS NOT NULL), false) THEN 'account_id_required'
     WHEN NOT coalesce((sku IS NOT NULL), false) THEN 'sku_required'
-    WHEN NOT coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND NOT _raw RLIKE '"dbus"\\s*:\\s*"')), false) THEN 'dbus_type'
+    WHEN NOT coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND schema_of_variant(variant_get(_v, '$.dbus')) <> 'STRING')), false) THEN 'dbus_type'
     WHEN NOT coalesce((dbus IS NOT NULL), false) THEN 'dbus_required'
     WHEN NOT coalesce((dbus IS NULL OR dbus >= 0), false) THEN 'dbus_min'
   END AS _reason,
@@ -47,7 +48,7 @@ AS SELECT
     IF(coalesce((workspace_id IS NOT NULL), false), NULL, 'workspace_id_required'),
     IF(coalesce((account_id IS NOT NULL), false), NULL, 'account_id_required'),
     IF(coalesce((sku IS NOT NULL), false), NULL, 'sku_required'),
-    IF(coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND NOT _raw RLIKE '"dbus"\\s*:\\s*"')), false), NULL, 'dbus_type'),
+    IF(coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND schema_of_variant(variant_get(_v, '$.dbus')) <> 'STRING')), false), NULL, 'dbus_type'),
     IF(coalesce((dbus IS NOT NULL), false), NULL, 'dbus_required'),
     IF(coalesce((dbus IS NULL OR dbus >= 0), false), NULL, 'dbus_min')
   )) AS _failed_expectations
@@ -62,7 +63,7 @@ WHERE NOT (
     AND coalesce((workspace_id IS NOT NULL), false)
     AND coalesce((account_id IS NOT NULL), false)
     AND coalesce((sku IS NOT NULL), false)
-    AND coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND NOT _raw RLIKE '"dbus"\\s*:\\s*"')), false)
+    AND coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND schema_of_variant(variant_get(_v, '$.dbus')) <> 'STRING')), false)
     AND coalesce((dbus IS NOT NULL), false)
     AND coalesce((dbus IS NULL OR dbus >= 0), false)
   );
@@ -77,23 +78,19 @@ CREATE TEMPORARY VIEW billing_usage_live_valid (
   CONSTRAINT workspace_id_required EXPECT (coalesce((workspace_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT account_id_required EXPECT (coalesce((account_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT sku_required EXPECT (coalesce((sku IS NOT NULL), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT dbus_type EXPECT (coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND NOT _raw RLIKE '"dbus"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT dbus_type EXPECT (coalesce((_fields['dbus'] IS NULL OR (dbus IS NOT NULL AND schema_of_variant(variant_get(_v, '$.dbus')) <> 'STRING')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT dbus_required EXPECT (coalesce((dbus IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT dbus_min EXPECT (coalesce((dbus IS NULL OR dbus >= 0), false)) ON VIOLATION DROP ROW,
   CONSTRAINT event_time_plausible EXPECT (coalesce((event_time >= TIMESTAMP '2000-01-01 00:00:00'), false))
 ) AS SELECT * FROM STREAM(billing_usage_live_parsed);
 
-CREATE OR REFRESH STREAMING TABLE silver.billing_usage_live
+CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.billing_usage_live
 COMMENT 'valid, deduplicated billing_usage'
-TBLPROPERTIES ('quality' = 'silver')
-AS SELECT DISTINCT
-  event_id,
-  event_time,
-  region,
-  workspace_id,
-  account_id,
-  sku,
-  dbus,
-  _rescued_data,
-  _event_date
-FROM STREAM(billing_usage_live_valid) WATERMARK event_time DELAY OF INTERVAL 7200 SECONDS;
+TBLPROPERTIES ('quality' = 'silver');
+
+CREATE FLOW billing_usage_live_dedup AS AUTO CDC INTO ${lakebundle.catalog}.${lakebundle.schema.silver}.billing_usage_live
+FROM STREAM(billing_usage_live_valid)
+KEYS (event_id)
+SEQUENCE BY event_time
+COLUMNS * EXCEPT (_source_file, _ingested_at, _raw, _fields, _v)
+STORED AS SCD TYPE 1;

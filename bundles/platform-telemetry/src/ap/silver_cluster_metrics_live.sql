@@ -13,10 +13,11 @@ SELECT
   _ingested_at,
   to_date(try_to_timestamp(_r.event_time)) AS _event_date,
   _raw,
-  _fields
-FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, cluster_id STRING, cpu_pct DOUBLE, mem_pct DOUBLE') AS _r, from_json(_raw, 'map<string,string>') AS _fields FROM STREAM(bronze.raw_cluster_metrics_live));
+  _fields,
+  _v
+FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, cluster_id STRING, cpu_pct DOUBLE, mem_pct DOUBLE') AS _r, from_json(_raw, 'map<string,string>') AS _fields, try_parse_json(_raw) AS _v FROM STREAM(${lakebundle.catalog}.${lakebundle.schema.bronze}.raw_cluster_metrics_live));
 
-CREATE OR REFRESH STREAMING TABLE silver.cluster_metrics_live_quarantine
+CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.cluster_metrics_live_quarantine
 COMMENT 'rows of cluster_metrics_live that failed a drop/fail expectation, with the raw line, file and reason'
 TBLPROPERTIES ('quality' = 'quarantine')
 AS SELECT
@@ -31,10 +32,10 @@ AS SELECT
     WHEN NOT coalesce((region IS NOT NULL), false) THEN 'region_required'
     WHEN NOT coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false) THEN 'region_allowed'
     WHEN NOT coalesce((workspace_id IS NOT NULL), false) THEN 'workspace_id_required'
-    WHEN NOT coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND NOT _raw RLIKE '"cpu_pct"\\s*:\\s*"')), false) THEN 'cpu_pct_type'
+    WHEN NOT coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND schema_of_variant(variant_get(_v, '$.cpu_pct')) <> 'STRING')), false) THEN 'cpu_pct_type'
     WHEN NOT coalesce((cpu_pct IS NULL OR cpu_pct >= 0), false) THEN 'cpu_pct_min'
     WHEN NOT coalesce((cpu_pct IS NULL OR cpu_pct <= 100), false) THEN 'cpu_pct_max'
-    WHEN NOT coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND NOT _raw RLIKE '"mem_pct"\\s*:\\s*"')), false) THEN 'mem_pct_type'
+    WHEN NOT coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND schema_of_variant(variant_get(_v, '$.mem_pct')) <> 'STRING')), false) THEN 'mem_pct_type'
     WHEN NOT coalesce((mem_pct IS NULL OR mem_pct >= 0), false) THEN 'mem_pct_min'
     WHEN NOT coalesce((mem_pct IS NULL OR mem_pct <= 100), false) THEN 'mem_pct_max'
   END AS _reason,
@@ -46,10 +47,10 @@ AS SELECT
     IF(coalesce((region IS NOT NULL), false), NULL, 'region_required'),
     IF(coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false), NULL, 'region_allowed'),
     IF(coalesce((workspace_id IS NOT NULL), false), NULL, 'workspace_id_required'),
-    IF(coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND NOT _raw RLIKE '"cpu_pct"\\s*:\\s*"')), false), NULL, 'cpu_pct_type'),
+    IF(coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND schema_of_variant(variant_get(_v, '$.cpu_pct')) <> 'STRING')), false), NULL, 'cpu_pct_type'),
     IF(coalesce((cpu_pct IS NULL OR cpu_pct >= 0), false), NULL, 'cpu_pct_min'),
     IF(coalesce((cpu_pct IS NULL OR cpu_pct <= 100), false), NULL, 'cpu_pct_max'),
-    IF(coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND NOT _raw RLIKE '"mem_pct"\\s*:\\s*"')), false), NULL, 'mem_pct_type'),
+    IF(coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND schema_of_variant(variant_get(_v, '$.mem_pct')) <> 'STRING')), false), NULL, 'mem_pct_type'),
     IF(coalesce((mem_pct IS NULL OR mem_pct >= 0), false), NULL, 'mem_pct_min'),
     IF(coalesce((mem_pct IS NULL OR mem_pct <= 100), false), NULL, 'mem_pct_max')
   )) AS _failed_expectations
@@ -62,10 +63,10 @@ WHERE NOT (
     AND coalesce((region IS NOT NULL), false)
     AND coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false)
     AND coalesce((workspace_id IS NOT NULL), false)
-    AND coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND NOT _raw RLIKE '"cpu_pct"\\s*:\\s*"')), false)
+    AND coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND schema_of_variant(variant_get(_v, '$.cpu_pct')) <> 'STRING')), false)
     AND coalesce((cpu_pct IS NULL OR cpu_pct >= 0), false)
     AND coalesce((cpu_pct IS NULL OR cpu_pct <= 100), false)
-    AND coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND NOT _raw RLIKE '"mem_pct"\\s*:\\s*"')), false)
+    AND coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND schema_of_variant(variant_get(_v, '$.mem_pct')) <> 'STRING')), false)
     AND coalesce((mem_pct IS NULL OR mem_pct >= 0), false)
     AND coalesce((mem_pct IS NULL OR mem_pct <= 100), false)
   );
@@ -78,26 +79,22 @@ CREATE TEMPORARY VIEW cluster_metrics_live_valid (
   CONSTRAINT region_required EXPECT (coalesce((region IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT region_allowed EXPECT (coalesce((region IS NULL OR region IN ('us-east-1', 'us-west-2', 'eu-west-1')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT workspace_id_required EXPECT (coalesce((workspace_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT cpu_pct_type EXPECT (coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND NOT _raw RLIKE '"cpu_pct"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT cpu_pct_type EXPECT (coalesce((_fields['cpu_pct'] IS NULL OR (cpu_pct IS NOT NULL AND schema_of_variant(variant_get(_v, '$.cpu_pct')) <> 'STRING')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT cpu_pct_min EXPECT (coalesce((cpu_pct IS NULL OR cpu_pct >= 0), false)) ON VIOLATION DROP ROW,
   CONSTRAINT cpu_pct_max EXPECT (coalesce((cpu_pct IS NULL OR cpu_pct <= 100), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT mem_pct_type EXPECT (coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND NOT _raw RLIKE '"mem_pct"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT mem_pct_type EXPECT (coalesce((_fields['mem_pct'] IS NULL OR (mem_pct IS NOT NULL AND schema_of_variant(variant_get(_v, '$.mem_pct')) <> 'STRING')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT mem_pct_min EXPECT (coalesce((mem_pct IS NULL OR mem_pct >= 0), false)) ON VIOLATION DROP ROW,
   CONSTRAINT mem_pct_max EXPECT (coalesce((mem_pct IS NULL OR mem_pct <= 100), false)) ON VIOLATION DROP ROW,
   CONSTRAINT event_time_plausible EXPECT (coalesce((event_time >= TIMESTAMP '2000-01-01 00:00:00'), false))
 ) AS SELECT * FROM STREAM(cluster_metrics_live_parsed);
 
-CREATE OR REFRESH STREAMING TABLE silver.cluster_metrics_live
+CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.cluster_metrics_live
 COMMENT 'valid, deduplicated cluster_metrics'
-TBLPROPERTIES ('quality' = 'silver')
-AS SELECT DISTINCT
-  event_id,
-  event_time,
-  region,
-  workspace_id,
-  cluster_id,
-  cpu_pct,
-  mem_pct,
-  _rescued_data,
-  _event_date
-FROM STREAM(cluster_metrics_live_valid) WATERMARK event_time DELAY OF INTERVAL 7200 SECONDS;
+TBLPROPERTIES ('quality' = 'silver');
+
+CREATE FLOW cluster_metrics_live_dedup AS AUTO CDC INTO ${lakebundle.catalog}.${lakebundle.schema.silver}.cluster_metrics_live
+FROM STREAM(cluster_metrics_live_valid)
+KEYS (event_id)
+SEQUENCE BY event_time
+COLUMNS * EXCEPT (_source_file, _ingested_at, _raw, _fields, _v)
+STORED AS SCD TYPE 1;

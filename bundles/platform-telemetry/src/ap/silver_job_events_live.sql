@@ -15,10 +15,11 @@ SELECT
   _ingested_at,
   to_date(try_to_timestamp(_r.event_time)) AS _event_date,
   _raw,
-  _fields
-FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, account_id STRING, job_id STRING, run_id STRING, state STRING, duration_ms BIGINT') AS _r, from_json(_raw, 'map<string,string>') AS _fields FROM STREAM(bronze.raw_job_events_live));
+  _fields,
+  _v
+FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, account_id STRING, job_id STRING, run_id STRING, state STRING, duration_ms BIGINT') AS _r, from_json(_raw, 'map<string,string>') AS _fields, try_parse_json(_raw) AS _v FROM STREAM(${lakebundle.catalog}.${lakebundle.schema.bronze}.raw_job_events_live));
 
-CREATE OR REFRESH STREAMING TABLE silver.job_events_live_quarantine
+CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.job_events_live_quarantine
 COMMENT 'rows of job_events_live that failed a drop/fail expectation, with the raw line, file and reason'
 TBLPROPERTIES ('quality' = 'quarantine')
 AS SELECT
@@ -35,7 +36,7 @@ AS SELECT
     WHEN NOT coalesce((workspace_id IS NOT NULL), false) THEN 'workspace_id_required'
     WHEN NOT coalesce((account_id IS NOT NULL), false) THEN 'account_id_required'
     WHEN NOT coalesce((state IS NULL OR state IN ('PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED')), false) THEN 'state_allowed'
-    WHEN NOT coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND NOT _raw RLIKE '"duration_ms"\\s*:\\s*"')), false) THEN 'duration_ms_type'
+    WHEN NOT coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND schema_of_variant(variant_get(_v, '$.duration_ms')) <> 'STRING')), false) THEN 'duration_ms_type'
   END AS _reason,
   array_compact(array(
     IF(coalesce((_fields IS NOT NULL), false), NULL, 'valid_record'),
@@ -47,7 +48,7 @@ AS SELECT
     IF(coalesce((workspace_id IS NOT NULL), false), NULL, 'workspace_id_required'),
     IF(coalesce((account_id IS NOT NULL), false), NULL, 'account_id_required'),
     IF(coalesce((state IS NULL OR state IN ('PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED')), false), NULL, 'state_allowed'),
-    IF(coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND NOT _raw RLIKE '"duration_ms"\\s*:\\s*"')), false), NULL, 'duration_ms_type')
+    IF(coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND schema_of_variant(variant_get(_v, '$.duration_ms')) <> 'STRING')), false), NULL, 'duration_ms_type')
   )) AS _failed_expectations
 FROM STREAM(job_events_live_parsed)
 WHERE NOT (
@@ -60,7 +61,7 @@ WHERE NOT (
     AND coalesce((workspace_id IS NOT NULL), false)
     AND coalesce((account_id IS NOT NULL), false)
     AND coalesce((state IS NULL OR state IN ('PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED')), false)
-    AND coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND NOT _raw RLIKE '"duration_ms"\\s*:\\s*"')), false)
+    AND coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND schema_of_variant(variant_get(_v, '$.duration_ms')) <> 'STRING')), false)
   );
 
 CREATE TEMPORARY VIEW job_events_live_valid (
@@ -73,23 +74,17 @@ CREATE TEMPORARY VIEW job_events_live_valid (
   CONSTRAINT workspace_id_required EXPECT (coalesce((workspace_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT account_id_required EXPECT (coalesce((account_id IS NOT NULL), false)) ON VIOLATION DROP ROW,
   CONSTRAINT state_allowed EXPECT (coalesce((state IS NULL OR state IN ('PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED')), false)) ON VIOLATION DROP ROW,
-  CONSTRAINT duration_ms_type EXPECT (coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND NOT _raw RLIKE '"duration_ms"\\s*:\\s*"')), false)) ON VIOLATION DROP ROW,
+  CONSTRAINT duration_ms_type EXPECT (coalesce((_fields['duration_ms'] IS NULL OR (duration_ms IS NOT NULL AND schema_of_variant(variant_get(_v, '$.duration_ms')) <> 'STRING')), false)) ON VIOLATION DROP ROW,
   CONSTRAINT event_time_plausible EXPECT (coalesce((event_time >= TIMESTAMP '2000-01-01 00:00:00'), false))
 ) AS SELECT * FROM STREAM(job_events_live_parsed);
 
-CREATE OR REFRESH STREAMING TABLE silver.job_events_live
+CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.job_events_live
 COMMENT 'valid, deduplicated job_events'
-TBLPROPERTIES ('quality' = 'silver')
-AS SELECT DISTINCT
-  event_id,
-  event_time,
-  region,
-  workspace_id,
-  account_id,
-  job_id,
-  run_id,
-  state,
-  duration_ms,
-  _rescued_data,
-  _event_date
-FROM STREAM(job_events_live_valid) WATERMARK event_time DELAY OF INTERVAL 7200 SECONDS;
+TBLPROPERTIES ('quality' = 'silver');
+
+CREATE FLOW job_events_live_dedup AS AUTO CDC INTO ${lakebundle.catalog}.${lakebundle.schema.silver}.job_events_live
+FROM STREAM(job_events_live_valid)
+KEYS (event_id)
+SEQUENCE BY event_time
+COLUMNS * EXCEPT (_source_file, _ingested_at, _raw, _fields, _v)
+STORED AS SCD TYPE 1;

@@ -32,7 +32,7 @@ export class LocalRuntime implements Runtime {
     const log = openSync(logFile, "a");
     const child = spawn(dirs.python, ["-m", "lakebundle_jobs.worker", dirs.jars, warehouse], {
       cwd: join(opts.root, "jobs"),
-      env: { ...process.env, PYTHONPATH: join(opts.root, "jobs"), PYSPARK_PYTHON: dirs.python, PYTHONUNBUFFERED: "1" },
+      env: { ...process.env, PYTHONPATH: join(opts.root, "jobs"), PYSPARK_PYTHON: dirs.python, PYTHONUNBUFFERED: "1", LAKEBUNDLE_LOG4J: join(opts.root, "sdk", "engine", "log4j2.properties") },
       stdio: ["pipe", log, log, "pipe"],
     });
     closeSync(log);

@@ -5,6 +5,8 @@ import { jsonText, yamlText } from "../yaml-text.ts";
 import { dltSql } from "./dlt-sql.ts";
 import { jobResource } from "./job-resource.ts";
 import { pipelineResource, pipelineScheduleJob } from "./pipeline-resource.ts";
+import { checkpointRoot, schemaResources } from "./schema-resources.ts";
+import { schemaNameRef } from "../../compile/table-names.ts";
 
 /**
  * Databricks Asset Bundle output for one system: AP as a declarative pipeline, CP as a Workflows
@@ -17,6 +19,7 @@ export const databricksTarget: Target = {
   emit(ir: BundleIR, ctx: EmitContext): Artifact[] {
     const artifacts: Artifact[] = [];
     const resourcesDir = `${ctx.bundleDir}/resources`;
+    artifacts.push({ path: `${resourcesDir}/${ir.resourceKey}.schemas.yml`, content: yamlText({ resources: schemaResources(ir) }) });
     const ap = ir.paths.AP;
     if (ap) {
       const sqlFiles: string[] = [];
@@ -38,6 +41,8 @@ export const databricksTarget: Target = {
       const job = jobResource(ir, cp, {
         taskFile: "../../../jobs/lakebundle_task.py",
         planWorkspacePath: `\${workspace.file_path}/${ctx.bundleDir}/src/plan.json`,
+        schemaNames: Object.fromEntries(Object.keys(ir.schemas).map((s) => [s, schemaNameRef(ir.resourceKey, s)])),
+        checkpointRoot: checkpointRoot(ir),
       });
       artifacts.push({ path: `${resourcesDir}/${key}.job.yml`, content: yamlText({ resources: { jobs: { [key]: job } } }) });
     }

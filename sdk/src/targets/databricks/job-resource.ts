@@ -17,6 +17,10 @@ export interface JobPaths {
   readonly taskFile: string;
   /** The plan as the workspace sees it after deploy. */
   readonly planWorkspacePath: string;
+  /** Logical schema → deployed name reference (`${resources.schemas.<key>.name}`). */
+  readonly schemaNames: Readonly<Record<string, string>>;
+  /** Default checkpoint root: the system's checkpoints volume, per target and (in development) per user. */
+  readonly checkpointRoot: string;
 }
 
 export function jobResource(ir: BundleIR, path: PathNode, paths: JobPaths): Record<string, unknown> {
@@ -30,7 +34,7 @@ export function jobResource(ir: BundleIR, path: PathNode, paths: JobPaths): Reco
     parameters: [
       { name: "catalog", default: "${var.catalog}" },
       { name: "landing_root", default: ir.landingRoot },
-      { name: "checkpoint_root", default: "${var.checkpoint_root}" },
+      { name: "checkpoint_root", default: paths.checkpointRoot },
       { name: "replay_from", default: "" },
       { name: "replay_to", default: "" },
     ],
@@ -49,6 +53,7 @@ export function jobResource(ir: BundleIR, path: PathNode, paths: JobPaths): Reco
         parameters: [
           "--plan", paths.planWorkspacePath, "--path", "CP", "--task", task,
           "--catalog", "{{job.parameters.catalog}}",
+          ...Object.entries(paths.schemaNames).flatMap(([logical, ref]) => ["--schema", `${logical}=${ref}`]),
           "--landing-root", "{{job.parameters.landing_root}}",
           "--checkpoint-root", "{{job.parameters.checkpoint_root}}",
           "--replay-from", "{{job.parameters.replay_from}}",
@@ -59,22 +64,31 @@ export function jobResource(ir: BundleIR, path: PathNode, paths: JobPaths): Reco
     })),
     tags: { "lakebundle.bundle": ir.name, "lakebundle.path": "CP", ...ir.tags },
   };
+  // No pause_status: development mode then pauses schedules and triggers for every developer's copy,
+  // and production runs them (an explicit UNPAUSED would survive development mode).
   const trigger = exec.trigger;
   if (trigger.kind === "cron") {
-    job.schedule = { quartz_cron_expression: trigger.cron, timezone_id: trigger.timezone, pause_status: "UNPAUSED" };
+    job.schedule = { quartz_cron_expression: trigger.cron, timezone_id: trigger.timezone };
   } else if (trigger.kind === "continuous") {
-    job.continuous = { pause_status: "UNPAUSED" };
+    job.continuous = {};
   } else {
-    job.trigger = { pause_status: "UNPAUSED", file_arrival: { url: `${ir.landingRoot}/`, min_time_between_triggers_seconds: 60 } };
+    job.trigger = { file_arrival: { url: `${ir.landingRoot}/`, min_time_between_triggers_seconds: 60 } };
   }
-  if (exec.backlogAlertSeconds !== undefined) {
-    job.health = { rules: [{ metric: "STREAMING_BACKLOG_SECONDS", op: "GREATER_THAN", value: exec.backlogAlertSeconds }] };
-  }
+  const rules = backlogRules(exec.backlogAlert);
+  if (rules.length > 0) job.health = { rules };
   if (exec.notifyOnFailure.length > 0) {
     job.email_notifications = {
       on_failure: [...exec.notifyOnFailure],
-      ...(exec.backlogAlertSeconds !== undefined ? { on_streaming_backlog_exceeded: [...exec.notifyOnFailure] } : {}),
+      ...(rules.length > 0 ? { on_streaming_backlog_exceeded: [...exec.notifyOnFailure] } : {}),
     };
   }
   return job;
+}
+
+/** Auto Loader reports its backlog as outstanding files and bytes, which these job health metrics read. */
+function backlogRules(alert: { files?: number | undefined; bytes?: number | undefined } | undefined): Record<string, unknown>[] {
+  const rules: Record<string, unknown>[] = [];
+  if (alert?.files !== undefined) rules.push({ metric: "STREAMING_BACKLOG_FILES", op: "GREATER_THAN", value: alert.files });
+  if (alert?.bytes !== undefined) rules.push({ metric: "STREAMING_BACKLOG_BYTES", op: "GREATER_THAN", value: alert.bytes });
+  return rules;
 }

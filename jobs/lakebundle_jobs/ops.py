@@ -1,0 +1,62 @@
+"""Ops records the task code writes durably: per-batch counts and data-gate failures.
+
+On serverless compute (Spark Connect) a `foreachBatch` function runs in a separate Python process, so
+nothing it mutates reaches the driver (https://docs.databricks.com/aws/en/structured-streaming/foreach
+"foreachBatch ... runs in a separate process"). Counts and gate failures therefore travel through this
+Delta table: one row per (stream, batch), written idempotently, read back by the driver after the stream.
+"""
+import json
+
+from pyspark.sql import functions as F
+
+BATCH_METRICS_DDL = (
+    "attempt STRING, run_id STRING, step STRING, table_name STRING, stream_id STRING, batch_id BIGINT, "
+    "landed BIGINT, invalid BIGINT, valid BIGINT, inserted BIGINT, expectations MAP<STRING, BIGINT>, "
+    "gate_error STRING, recorded_at TIMESTAMP")
+
+
+def stream_app_id(spark, checkpoint):
+    """The Delta txnAppId of a stream's idempotent writes: the query id kept in its checkpoint.
+
+    Stable across restarts of the same checkpoint; new when the checkpoint is new or reset, so batch ids
+    restarting at 0 are never mistaken for already-committed ones. (Delta's own streaming sink uses the
+    query id the same way.) Read inside the batch: by then Spark has written `<checkpoint>/metadata`.
+    """
+    line = spark.read.text(f"{checkpoint.rstrip('/')}/metadata").first()[0]
+    return "lakebundle-" + json.loads(line)["id"]
+
+
+def record_batch(spark, job, batch_id, counts, stream_id=None, valid=0, inserted=0, gate_error=None):
+    """One row for this batch. With a stream id the write is idempotent (txnAppId/txnVersion): a retried
+    batch is recorded once. A gate failure is recorded per attempt, since each attempt failed."""
+    expectations = {e["name"]: int(counts.get(e["name"], 0)) for e in job.silver["expectations"]}
+    row = [(job.attempt, job.run_id, job.step, job.silver["table"], stream_id, int(batch_id),
+            int(counts.get("_landed", 0)), int(counts.get("_invalid", 0)), int(valid), int(inserted),
+            expectations, gate_error)]
+    df = spark.createDataFrame(row, BATCH_METRICS_DDL.rsplit(",", 1)[0]).withColumn("recorded_at", F.current_timestamp())
+    writer = df.write.format("delta").mode("append")
+    if stream_id and not gate_error:
+        writer = writer.option("txnAppId", f"{stream_id}#metrics").option("txnVersion", int(batch_id))
+    writer.saveAsTable(job.metrics_table)
+
+
+def attempt_totals(spark, metrics_table, attempt, table):
+    """What one stream run did, summed over its batches (driver side, after the stream)."""
+    rows = (spark.table(metrics_table)
+            .where((F.col("attempt") == attempt) & (F.col("table_name") == table) & F.col("gate_error").isNull())
+            .collect())
+    out = {"landed": 0, "invalid": 0, "valid": 0, "inserted": 0, "expectations": {}, "batches": len(rows)}
+    for r in rows:
+        for k in ("landed", "invalid", "valid", "inserted"):
+            out[k] += int(r[k] or 0)
+        for name, n in (r["expectations"] or {}).items():
+            out["expectations"][name] = out["expectations"].get(name, 0) + int(n or 0)
+    return out
+
+
+def gate_failure(spark, metrics_table, attempt, table):
+    """The data-gate message recorded by this attempt's batch function, if it stopped the stream."""
+    rows = (spark.table(metrics_table)
+            .where((F.col("attempt") == attempt) & (F.col("table_name") == table) & F.col("gate_error").isNotNull())
+            .select("gate_error").limit(1).collect())
+    return rows[0][0] if rows else None
