@@ -5,6 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // engine tests share one Spark session per file; files run one at a time on a 2-core machine
     fileParallelism: false,
+    // stops every engine the suite started, also when a test failed or a worker died
+    globalSetup: ["test/engine-teardown.ts"],
     testTimeout: 120_000,
     hookTimeout: 600_000,
   },

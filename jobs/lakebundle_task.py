@@ -24,8 +24,14 @@ def main(argv=None):
     p.add_argument("--replay-to", default="")
     p.add_argument("--run-id", default="")
     args = p.parse_args(argv)
+    from pyspark import cloudpickle
     from pyspark.sql import SparkSession
 
+    import lakebundle_jobs
+
+    # foreachBatch functions run in another Python process on serverless: ship the task package with
+    # them by value instead of relying on it being importable there
+    cloudpickle.register_pickle_by_value(lakebundle_jobs)
     spark = SparkSession.builder.getOrCreate()
     # one of the confs serverless lets a job set (https://docs.databricks.com/aws/en/spark/conf#serverless)
     spark.conf.set("spark.sql.session.timeZone", "UTC")

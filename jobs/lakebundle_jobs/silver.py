@@ -96,14 +96,22 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id):
     latest = valid.groupBy(*keys).agg(pick.alias("_r")).select("_r.*")
     view = f"_lb_batch_{silver['name']}"
     latest.createOrReplaceTempView(view)
-    on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-    if prune_by_event_date:
-        # copies of an event are identical, so the event date is part of its identity: it prunes the target
-        dates = ", ".join(f"DATE'{d}'" for d in sorted(stats["dates"])) or "NULL"
+    dates = sorted(stats["dates"]) if prune_by_event_date else None
+    result = spark.sql(merge_sql(silver, view, dates)).collect()
+    return int(stats["n"]), (int(result[0]["num_inserted_rows"]) if result else 0)
+
+
+def merge_sql(silver, source_view, prune_dates):
+    """The dedup MERGE of a batch (one row per key in `source_view`) into silver. With `prune_dates`
+    (CP): copies of an event are identical, so its event date is part of its identity and prunes the target."""
+    dedup = silver["dedup"]
+    seq = dedup.get("sequenceBy")
+    on = " AND ".join(f"t.{k} = s.{k}" for k in dedup["keys"])
+    if prune_dates is not None:
+        dates = ", ".join(f"DATE'{d}'" for d in prune_dates if d is not None) or "NULL"
         on += f" AND t._event_date = s._event_date AND t._event_date IN ({dates})"
     update = f"WHEN MATCHED AND s.{seq} > t.{seq} THEN UPDATE SET * " if seq else ""
-    result = spark.sql(f"MERGE INTO {silver['table']} t USING {view} s ON {on} {update}WHEN NOT MATCHED THEN INSERT *").collect()
-    return int(stats["n"]), (int(result[0]["num_inserted_rows"]) if result else 0)
+    return f"MERGE INTO {silver['table']} t USING {source_view} s ON {on} {update}WHEN NOT MATCHED THEN INSERT *"
 
 
 def _quarantine_batch(spark, job, parsed, batch_id, gate):

@@ -1,17 +1,17 @@
 """Baseline for `npm run bench`: the smallest hand-written PySpark job doing what the CP path does
 (bronze ingest of every source → validity filter → dedup MERGE by event_id → daily billing gold),
-on the same Spark configuration. Prints JSON: {seconds, lines}."""
+as a Spark Connect client of an engine started like lakebundle's (same server, same configuration).
+Prints JSON: {seconds, lines}."""
 import json
 import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "jobs"))
-from lakebundle_jobs.local_session import local_spark  # noqa: E402
+from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
-jars, landing, warehouse = sys.argv[1], sys.argv[2], sys.argv[3]
-spark = local_spark(jars, warehouse, app="handwritten")
+url, landing, warehouse = sys.argv[1], sys.argv[2], sys.argv[3]
+spark = SparkSession.builder.remote(url).getOrCreate()
 started = time.time()
 lines = 0
 for source in ("audit_logs", "job_events", "billing_usage", "cluster_metrics"):
@@ -36,7 +36,4 @@ for source in ("audit_logs", "job_events", "billing_usage", "cluster_metrics"):
  .agg(F.sum("dbus").cast("decimal(38,6)").alias("total_dbus"), F.count("*").alias("event_count"))
  .write.format("delta").mode("overwrite").save(f"{warehouse}/gold/billing_daily"))
 seconds = time.time() - started
-pid = spark._jvm.java.lang.ProcessHandle.current().pid()
-peak = next((l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM")), "0")
-print(json.dumps({"seconds": seconds, "lines": lines, "peakRssKb": int(peak)}))
-spark.stop()
+print(json.dumps({"seconds": seconds, "lines": lines}))

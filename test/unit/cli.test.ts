@@ -3,28 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../sdk/src/cli/main.ts";
+import { cli, project as makeProject } from "../fixtures/cli-harness.ts";
 import { minimalSpec } from "../fixtures/minimal-spec.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const temp = mkdtempSync(join(tmpdir(), "lakebundle-cli-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-async function cli(...args: string[]) {
-  let out = "";
-  let err = "";
-  const code = await main(["node", "lakebundle", ...args], { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; } });
-  return { code, out, err };
-}
-
-/** A throwaway project holding one bundle whose spec is `spec`. */
-function project(name: string, spec: unknown): string {
-  const dir = join(temp, name);
-  mkdirSync(join(dir, "bundles", "mini"), { recursive: true });
-  writeFileSync(join(dir, "package.json"), "{}");
-  writeFileSync(join(dir, "bundles", "mini", "lakebundle.ts"), `export default ${JSON.stringify(spec, null, 2)};\n`);
-  return dir;
-}
+const project = (name: string, spec: unknown) => makeProject(temp, name, spec);
 
 describe("lakebundle CLI", () => {
   it("--help lists the commands a newcomer needs", async () => {
@@ -36,7 +22,7 @@ describe("lakebundle CLI", () => {
 
   it("the committed platform-telemetry bundle is valid and up to date", async () => {
     expect((await cli("generate", "--check", "--project", root)).code).toBe(0);
-    const v = await cli("validate", "--json", "--project", root);
+    const v = await cli("validate", "--json", "--no-engine", "--project", root);
     expect(v.code).toBe(0);
     expect(JSON.parse(v.out)).toMatchObject({ ok: true, bundles: ["platform-telemetry"], diagnostics: [] });
   });
@@ -66,6 +52,29 @@ describe("lakebundle CLI", () => {
     expect(check.err).toContain("stale generated file bundles/mini/resources/stale.yml");
     expect((await cli("generate", "--project", dir)).code).toBe(0);
     expect((await cli("generate", "--check", "--project", dir)).code).toBe(0);
+  });
+
+  it("validate finds task code serverless compute would reject, line by line", async () => {
+    const dir = project("serverless", minimalSpec());
+    expect((await cli("generate", "--project", dir)).code).toBe(0);
+    mkdirSync(join(dir, "jobs"), { recursive: true });
+    writeFileSync(join(dir, "jobs", "task.py"), [
+      "def run(spark, df):",
+      "    df.cache()",
+      "    frozen = df.localCheckpoint()",
+      "    n = spark.sparkContext.defaultParallelism",
+      '    spark.conf.set("spark.databricks.delta.write.txnAppId", "x")',
+      '    spark.sql("CACHE TABLE t")',
+      '    spark.conf.set("spark.sql.shuffle.partitions", "8")  # allowed on serverless',
+      "    # df.persist() in a comment is fine",
+      "",
+    ].join("\n"));
+    const r = await cli("validate", "--json", "--project", dir);
+    expect(r.code).toBe(1);
+    const found = JSON.parse(r.out).diagnostics.map((d: { code: string; path: string }) => `${d.code} ${d.path}`);
+    expect(found).toEqual(["LB1503 jobs/task.py:2", "LB1503 jobs/task.py:3", "LB1503 jobs/task.py:4", "LB1503 jobs/task.py:5", "LB1503 jobs/task.py:6"]);
+    const text = await cli("validate", "--project", dir);
+    expect(text.err).toContain("error LB1503: spark.conf.set(\"spark.databricks.delta.write.txnAppId\") is not allowed on serverless compute");
   });
 
   it("an unknown bundle name is a clear error", async () => {

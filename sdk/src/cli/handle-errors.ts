@@ -1,4 +1,4 @@
-import { DataGateError, EngineError, EngineSetupError } from "../runtime/index.ts";
+import { DataGateError, EngineBusyError, EngineError, EngineSetupError, ServerlessGuardError } from "../runtime/index.ts";
 import { exitCodes } from "./exit-codes.ts";
 import { UserError } from "./local-engine.ts";
 import type { Io } from "./output.ts";
@@ -17,6 +17,12 @@ export async function handleErrors(io: Io, setExit: (c: number) => void, fn: () 
     } else if (err instanceof DataGateError) {
       io.err(`error: data gate: ${err.message}`);
       setExit(exitCodes.dataGate);
+    } else if (err instanceof ServerlessGuardError) {
+      io.err(`error: ${err.message}\n  hint: rewrite the task code with what serverless supports (a Delta table instead of a cache or checkpoint; only the allowed Spark confs)`);
+      setExit(exitCodes.runFailed);
+    } else if (err instanceof EngineBusyError) {
+      io.err(`error: ${err.message}`);
+      setExit(exitCodes.usage);
     } else if (err instanceof EngineError) {
       io.err(`error: the engine failed: ${err.message}${err.detail ? "\n  (full trace in the engine log; rerun with LAKEBUNDLE_DEBUG=1 to print it)" : ""}`);
       if (process.env.LAKEBUNDLE_DEBUG && err.detail) io.err(err.detail);

@@ -4,12 +4,13 @@ import { MANIFEST_SCHEMA_VERSION } from "../compile/manifest.ts";
 import { LocalRuntime, setupEngine } from "../runtime/index.ts";
 import type { Io } from "./output.ts";
 
-/** Sets the engine up on first use (with progress), then starts one worker for this CLI run. */
+/** Sets the engine up on first use (with progress), then connects: to the warm engine of this warehouse, or one started for this command. */
 export async function startLocal(root: string, warehouse: string, io: Io): Promise<LocalRuntime> {
   const setup = await setupEngine(root, (m) => io.err(m));
   if (!setup.cached) io.err("engine ready");
-  io.err("starting Spark (one session for this run)...");
-  return LocalRuntime.start({ root, warehouse });
+  const runtime = await LocalRuntime.start({ root, warehouse, say: (m) => io.err(m) });
+  if (!runtime.owned) io.err(`using the warm engine (pid ${runtime.engine.pid}) for ${runtime.warehouse}`);
+  return runtime;
 }
 
 export interface CompiledBundle {

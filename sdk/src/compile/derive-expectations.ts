@@ -8,17 +8,17 @@ import { isNumeric, topLevelJsonType } from "./parse-columns.ts";
  */
 export function deriveColumnExpectations(source: SourceNode): ExpectationNode[] {
   const out: ExpectationNode[] = [
-    { name: "valid_record", expr: "_fields IS NOT NULL", action: "drop", origin: "column", description: `line is a ${source.format} object` },
+    { name: "valid_record", expr: "_fields IS NOT NULL", action: "drop", origin: "column", specPath: `sources.${source.name}.format`, description: `line is a ${source.format} object` },
   ];
-  for (const column of source.columns) out.push(...columnRules(column));
+  for (const column of source.columns) out.push(...columnRules(column, `sources.${source.name}.columns.${column.name}`));
   return out;
 }
 
-function columnRules(column: ColumnNode): ExpectationNode[] {
+function columnRules(column: ColumnNode, specPath: string): ExpectationNode[] {
   const c = column.name;
   const rules: ExpectationNode[] = [];
   const rule = (suffix: string, expr: string, description: string) =>
-    rules.push({ name: `${c}_${suffix}`, expr, action: "drop", origin: "column", description });
+    rules.push({ name: `${c}_${suffix}`, expr, action: "drop", origin: "column", specPath, description });
   if (isNumeric(column.type)) {
     // Spark's JSON reader accepts "12.5" (a string) for a decimal; the contract wants a JSON number
     rule("type", `_fields['${c}'] IS NULL OR (${c} IS NOT NULL AND ${topLevelJsonType(c)} <> 'STRING')`, `${c}, when present, is a JSON number`);

@@ -140,9 +140,9 @@ function resolveDataset(
             report(codes.unknownSuite, `${at}.expect[${i}].suite`, `unknown expectation suite ${show(e.suite)}`, `create expectations/${e.suite}.yaml or use one of ${Object.keys(suites).sort().join(", ") || "(none)"}`);
             return;
           }
-          for (const s of suite.expectations) expectations.push({ ...s, origin: "suite" });
+          suite.expectations.forEach((s, j) => expectations.push({ ...s, origin: "suite", specPath: `${at}.expect[${i}] (expectations/${e.suite}.yaml: expectations[${j}])` }));
         } else {
-          expectations.push({ ...e, origin: "inline" });
+          expectations.push({ ...e, origin: "inline", specPath: `${at}.expect[${i}].expr` });
         }
       });
       if (dataset.dedup?.watermark !== undefined) {

@@ -44,6 +44,8 @@ export const codes = {
   // generated output
   schemaViolation: "LB1501",
   driftDetected: "LB1502",
+  serverlessUnsupported: "LB1503",
+  sqlAnalysis: "LB1504",
   // project loading
   bundleNotFound: "LB1601",
   specLoadFailed: "LB1602",

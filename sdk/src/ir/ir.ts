@@ -42,6 +42,8 @@ export interface ExpectationNode {
   readonly action: ExpectationAction;
   /** Where it came from: a column rule, a suite, or written inline. */
   readonly origin: "column" | "suite" | "inline";
+  /** Where in the spec it came from, for diagnostics about it (a column, a suite reference, an inline rule). */
+  readonly specPath: string;
   readonly description?: string;
 }
 

@@ -5,3 +5,4 @@ export type { ProjectOutput } from "./generate-project.ts";
 export { checkDrift, GENERATED_DIRS, writeArtifacts } from "./write-artifacts.ts";
 export type { DriftReport, WriteReport } from "./write-artifacts.ts";
 export { checkBundleYaml, VENDORED_SCHEMA } from "./bundle-schema-check.ts";
+export { checkServerlessCode } from "./serverless-check.ts";

@@ -33,7 +33,7 @@ export interface RunSummary {
     ingested?: Record<string, number>;
   };
   seconds: number;
-  engine?: { jvmPeakRssKb: number };
+  engine?: { jvmPeakRssKb: number; warm: boolean };
 }
 
 export interface QueryResult {
@@ -53,6 +53,11 @@ export interface Runtime {
 /** A run stopped by a data gate (fail expectation, invalid rate): the data, not the engine, is at fault. */
 export class DataGateError extends Error {
   override readonly name = "DataGateError";
+}
+
+/** Task code used an API serverless compute rejects: the local engine refuses it too (the message names the rule). */
+export class ServerlessGuardError extends Error {
+  override readonly name = "ServerlessGuardError";
 }
 
 export class EngineError extends Error {

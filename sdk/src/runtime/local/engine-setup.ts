@@ -26,7 +26,7 @@ export async function setupEngine(root: string, say: (m: string) => void = () =>
   const pom = join(root, "sdk", "engine", "pom.xml");
   const want = createHash("sha256").update(readFileSync(requirements)).update(readFileSync(pom)).digest("hex");
   checkJava();
-  if (existsSync(dirs.stamp) && JSON.parse(readFileSync(dirs.stamp, "utf8")).pins === want && existsSync(dirs.python)) {
+  if (existsSync(dirs.stamp) && JSON.parse(readFileSync(dirs.stamp, "utf8")).pins === want && existsSync(dirs.python) && readStamp(root).sparkHome) {
     return { python: dirs.python, jars: dirs.jars, cached: true };
   }
   mkdirSync(dirs.base, { recursive: true });
@@ -40,9 +40,22 @@ export async function setupEngine(root: string, say: (m: string) => void = () =>
   run(dirs.python, ["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements], "pip install the engine");
   say("engine setup: resolving Delta jars into .lakebundle/engine/jars");
   await resolveJars(dirs, pom);
-  writeFileSync(dirs.stamp, JSON.stringify({ pins: want }, null, 2));
+  writeFileSync(dirs.stamp, JSON.stringify({ pins: want, sparkHome: sparkHome(dirs.python) }, null, 2));
   say("engine setup: done");
   return { python: dirs.python, jars: dirs.jars, cached: false };
+}
+
+/** What setup recorded: the pins it installed and where pyspark's Spark lives (bin/spark-submit, jars/). */
+export function readStamp(root: string): { pins: string; sparkHome: string } {
+  const file = engineDirs(root).stamp;
+  if (!existsSync(file)) throw new EngineSetupError("the local engine is not set up: run `lakebundle engine setup`");
+  return JSON.parse(readFileSync(file, "utf8")) as { pins: string; sparkHome: string };
+}
+
+function sparkHome(python: string): string {
+  const res = spawnSync(python, ["-c", "import pyspark, os; print(os.path.dirname(pyspark.__file__))"], { encoding: "utf8" });
+  if (res.status !== 0) throw new EngineSetupError("pyspark is not importable in the engine venv: run `lakebundle engine setup` again");
+  return res.stdout.trim();
 }
 
 function checkJava(): void {

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, openSync, closeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { DataGateError, EngineError, type Progress, type QueryResult, type RunRequest, type RunSummary, type Runtime } from "../runtime.ts";
+import { DataGateError, EngineError, ServerlessGuardError, type Progress, type QueryResult, type RunRequest, type RunSummary, type Runtime } from "../runtime.ts";
+import { findEngine, killEngineNow, logFile, startEngine, stopEngine, type EngineState } from "./connect-server.ts";
 import { engineDirs } from "./engine-setup.ts";
 
 interface Pending {
@@ -13,33 +14,50 @@ interface Pending {
 }
 
 /**
- * Drives one long-lived Python worker holding a SparkSession with Delta (one JVM per CLI run or test
- * file, never per task). Requests go over stdin, answers come back on fd 3; Spark's own output goes
- * to `<warehouse>/_logs/engine.log`.
+ * Drives the local engine: a Spark Connect server (warm, or started for this runtime and stopped by
+ * close()) and one Python client process running the task code, as on serverless. Requests go over
+ * stdin, answers come back on fd 3; the server's own output goes to `<warehouse>/_logs/engine.log`.
  */
 export class LocalRuntime implements Runtime {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private exited: Error | undefined;
+  private readonly onExit = () => { if (this.owned) killEngineNow(this.root, this.engine); };
 
-  private constructor(private readonly child: ChildProcess, private readonly input: Writable, readonly warehouse: string, readonly logFile: string) {}
+  private constructor(
+    private readonly child: ChildProcess, private readonly input: Writable, readonly warehouse: string, readonly logFile: string,
+    private readonly root: string, readonly engine: EngineState, readonly owned: boolean,
+  ) {}
 
-  static async start(opts: { root: string; warehouse: string }): Promise<LocalRuntime> {
+  /**
+   * Reuses the engine running for this warehouse (`lakebundle engine start`), or starts one that this
+   * runtime owns. `jobsDir` points the client at other task code (tests seed violations that way).
+   */
+  static async start(opts: { root: string; warehouse: string; jobsDir?: string; say?: (m: string) => void }): Promise<LocalRuntime> {
     const dirs = engineDirs(opts.root);
     const warehouse = resolve(opts.warehouse);
     mkdirSync(join(warehouse, "_logs"), { recursive: true });
-    const logFile = join(warehouse, "_logs", "engine.log");
-    const log = openSync(logFile, "a");
-    const child = spawn(dirs.python, ["-m", "lakebundle_jobs.worker", dirs.jars, warehouse], {
-      cwd: join(opts.root, "jobs"),
-      env: { ...process.env, PYTHONPATH: join(opts.root, "jobs"), PYSPARK_PYTHON: dirs.python, PYTHONUNBUFFERED: "1", LAKEBUNDLE_LOG4J: join(opts.root, "sdk", "engine", "log4j2.properties") },
+    const warm = await findEngine(opts.root, warehouse);
+    const engine = warm ?? (await startEngine(opts.root, warehouse, opts.say));
+    const jobs = resolve(opts.jobsDir ?? join(opts.root, "jobs"));
+    const python = join(opts.root, "sdk", "engine", "python");
+    const log = openSync(logFile(warehouse), "a");
+    const child = spawn(dirs.python, ["-m", "lakebundle_engine.worker", `sc://127.0.0.1:${engine.port}`, warehouse], {
+      cwd: warehouse,
+      env: { ...process.env, PYTHONPATH: [jobs, python, join(python, "site")].join(":"), PYTHONUNBUFFERED: "1" },
       stdio: ["pipe", log, log, "pipe"],
     });
     closeSync(log);
-    const runtime = new LocalRuntime(child, child.stdin!, warehouse, logFile);
+    const runtime = new LocalRuntime(child, child.stdin!, warehouse, logFile(warehouse), opts.root, engine, !warm);
+    if (runtime.owned) process.once("exit", runtime.onExit);
     runtime.listen(child.stdio[3] as Readable);
     const ready = new Promise<unknown>((res, rej) => runtime.pending.set(0, { resolve: res, reject: rej }));
-    await ready;
+    try {
+      await ready;
+    } catch (err) {
+      await runtime.close();
+      throw err;
+    }
     return runtime;
   }
 
@@ -51,11 +69,14 @@ export class LocalRuntime implements Runtime {
       if (!p) return;
       if (msg.event === "progress") return p.progress?.(msg.message ?? "");
       this.pending.delete(msg.id);
-      if (msg.error) p.reject(msg.error.kind === "dataGate" ? new DataGateError(msg.error.message) : new EngineError(msg.error.message, msg.error.detail));
+      if (msg.error) {
+        const { kind, message, detail } = msg.error;
+        p.reject(kind === "dataGate" ? new DataGateError(message) : kind === "serverlessGuard" ? new ServerlessGuardError(message) : new EngineError(message, detail));
+      }
       else p.resolve(msg.result);
     });
     this.child.on("exit", (code) => {
-      this.exited = new EngineError(`the local engine exited (code ${code}); see ${this.logFile}`);
+      this.exited = new EngineError(`the local engine client exited (code ${code}); see ${this.logFile}`);
       for (const p of this.pending.values()) p.reject(this.exited);
       this.pending.clear();
     });
@@ -70,25 +91,53 @@ export class LocalRuntime implements Runtime {
     });
   }
 
-  run(request: RunRequest, progress?: Progress): Promise<RunSummary> {
-    return this.call<RunSummary>("run", {
+  async run(request: RunRequest, progress?: Progress): Promise<RunSummary> {
+    const summary = await this.call<RunSummary>("run", {
       plan: join(resolve(request.bundleDir), "src", "plan.json"),
       landing: resolve(request.landing),
       paths: request.paths ?? ["AP", "CP"],
       ...(request.tasks ? { tasks: request.tasks } : {}),
       runId: request.runId ?? "local",
     }, progress);
+    return { ...summary, engine: { jvmPeakRssKb: peakRssKb(this.engine.pid), warm: !this.owned } };
+  }
+
+  /** Parses and analyzes statements against empty tables of the plan's schemas (scratch schemas, nothing run over data). */
+  analyze(planFile: string, statements: readonly { kind: string; sql: string }[]): Promise<AnalysisResult> {
+    return this.call<AnalysisResult>("analyze", { plan: resolve(planFile), statements });
   }
 
   query(sql: string, limit = 1000): Promise<QueryResult> {
     return this.call<QueryResult>("query", { sql, limit });
   }
 
+  /** Ends the client; stops the engine when this runtime started it (a warm engine keeps running). */
   async close(): Promise<void> {
-    if (this.exited) return;
-    const done = new Promise<void>((res) => this.child.once("exit", () => res()));
-    await this.call("shutdown", {}).catch(() => undefined);
-    this.input.end();
-    await done;
+    if (!this.exited) {
+      const done = new Promise<void>((res) => this.child.once("exit", () => res()));
+      await this.call("shutdown", {}).catch(() => undefined);
+      this.input.end();
+      await done;
+    }
+    if (this.owned) {
+      await stopEngine(this.root, this.engine);
+      process.removeListener("exit", this.onExit);
+    }
+  }
+}
+
+export interface AnalysisResult {
+  statements: number;
+  /** `index` for a given statement; `path` for one the task code builds from the plan (MERGE, gold). */
+  errors: { index?: number; path?: string; what?: string; message: string }[];
+}
+
+/** High-water mark of the engine JVM's resident memory (Linux /proc), 0 where unavailable. */
+function peakRssKb(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM"));
+    return line ? Number(line.split(/\s+/)[1]) : 0;
+  } catch {
+    return 0;
   }
 }

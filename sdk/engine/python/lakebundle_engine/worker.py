@@ -1,0 +1,143 @@
+"""The local engine's client process: the CP task code and the AP flows run here as a Spark Connect
+client of the engine's server, exactly as task code runs on serverless compute. Driven over JSON lines:
+requests on stdin, responses and progress on fd 3 (stdout stays free for anything that prints).
+"""
+import json
+import os
+import re
+import sys
+import time
+import traceback
+
+import lakebundle_serverless_guard
+
+_out = os.fdopen(3, "w", buffering=1, encoding="utf-8")
+
+# Spark's built-in session catalog (Delta's catalog): task code addresses spark_catalog.<schema>.<table>
+LOCAL_CATALOG = "spark_catalog"
+
+
+def emit(message):
+    _out.write(json.dumps(message, default=str) + "\n")
+    _out.flush()
+
+
+def connect(url):
+    """A Connect session with the serverless guard on, and the task package pickled by value: batch
+    functions reach the server's Python processes the way they reach serverless, not by import."""
+    from pyspark import cloudpickle
+    from pyspark.sql import SparkSession
+
+    import lakebundle_jobs
+
+    lakebundle_serverless_guard.install()
+    cloudpickle.register_pickle_by_value(lakebundle_jobs)
+    return SparkSession.builder.remote(url).getOrCreate()
+
+
+class Worker:
+    def __init__(self, url, warehouse):
+        self.warehouse = os.path.abspath(warehouse)
+        self.spark = connect(url)
+
+    def context(self, params, request_id):
+        from lakebundle_jobs.context import RunContext
+        from lakebundle_jobs.plan import load_plan
+
+        return RunContext(
+            spark=self.spark, plan=load_plan(params["plan"], LOCAL_CATALOG), landing_root=os.path.abspath(params["landing"]),
+            checkpoint_root=os.path.join(self.warehouse, "_checkpoints"), catalog=LOCAL_CATALOG, warehouse=self.warehouse,
+            run_id=params.get("runId", "local"),
+            progress=lambda m: emit({"id": request_id, "event": "progress", "message": m}))
+
+    def run(self, params, request_id):
+        from lakebundle_jobs.summary import summarize
+        from lakebundle_jobs.tasks import CP_TASKS, run_ap, run_cp_task
+
+        ctx = self.context(params, request_id)
+        paths = params.get("paths", ["AP", "CP"])
+        started = time.time()
+        if "AP" in paths:
+            run_ap(ctx)
+        if "CP" in paths:
+            for task in params.get("tasks", CP_TASKS):
+                run_cp_task(ctx, task)
+        summary = summarize(ctx, paths)
+        summary["seconds"] = round(time.time() - started, 3)
+        return summary
+
+    def analyze(self, params, request_id):
+        from .analyze import analyze
+
+        return analyze(self.spark, LOCAL_CATALOG, self.warehouse, params["plan"], params["statements"])
+
+    def query(self, params, request_id):
+        df = self.spark.sql(params["sql"])
+        limit = int(params.get("limit", 1000))
+        rows = df.limit(limit + 1).collect()
+        return {
+            "columns": [{"name": f.name, "type": f.dataType.simpleString()} for f in df.schema.fields],
+            "rows": [[_jsonable(v) for v in r] for r in rows[:limit]],
+            "truncated": len(rows) > limit,
+        }
+
+
+def _jsonable(v):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    return str(v)
+
+
+def _first_meaningful(text):
+    """The cause a person can act on. A failure inside a foreachBatch process arrives wrapped in the
+    stream's error ([STREAM_FAILED] ... Traceback ...): its last Python exception line is the cause."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if "foreachBatch" in text:
+        causes = [line for line in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception)\b.*:", line)]
+        if causes:
+            return causes[-1][:800]
+    return lines[0][:500] if lines else "engine error"
+
+
+def _error(err):
+    from lakebundle_jobs.silver import DataGateError
+
+    text = str(err)
+    if isinstance(err, DataGateError) or "DataGateError" in text:
+        return {"kind": "dataGate", "message": _first_meaningful(text.split("DataGateError:", 1)[-1])}
+    if isinstance(err, lakebundle_serverless_guard.ServerlessGuardError) or "[serverless guard]" in text:
+        line = next((x for x in text.splitlines() if "[serverless guard]" in x), text)
+        return {"kind": "serverlessGuard", "message": line[line.index("[serverless guard]"):].strip()[:800]}
+    return {"kind": "engine", "message": _first_meaningful(text), "detail": traceback.format_exc()}
+
+
+def main():
+    url, warehouse = sys.argv[1], sys.argv[2]
+    try:
+        worker = Worker(url, warehouse)
+        version = worker.spark.version
+    except Exception as err:  # noqa: BLE001 - reported to the caller, who renders it
+        emit({"id": 0, "error": {"kind": "engine", "message": _first_meaningful(str(err)), "detail": traceback.format_exc()}})
+        return 1
+    emit({"id": 0, "result": {"ready": True, "spark": version}})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        rid, method = request["id"], request["method"]
+        if method == "shutdown":
+            emit({"id": rid, "result": {"stopped": True}})
+            break
+        try:
+            emit({"id": rid, "result": getattr(worker, method)(request.get("params", {}), rid)})
+        except Exception as err:  # noqa: BLE001
+            emit({"id": rid, "error": _error(err)})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
