@@ -27,8 +27,9 @@ class RunContext:
         return f"{self.landing_root.rstrip('/')}/{sub}"
 
     def say(self, message):
+        """Progress for people: tables read as <schema>.<table> (the catalog is the same for all)."""
         if self.progress:
-            self.progress(message)
+            self.progress(message.replace(f"{self.catalog}.", ""))
 
     def table_location(self, name):
         _, schema, table = split_name(name)

@@ -9,10 +9,10 @@ import json
 
 from pyspark.sql import functions as F
 
-BATCH_METRICS_DDL = (
+_ROW_DDL = (
     "attempt STRING, run_id STRING, step STRING, table_name STRING, stream_id STRING, batch_id BIGINT, "
-    "landed BIGINT, invalid BIGINT, valid BIGINT, inserted BIGINT, expectations MAP<STRING, BIGINT>, "
-    "gate_error STRING, recorded_at TIMESTAMP")
+    "landed BIGINT, invalid BIGINT, valid BIGINT, inserted BIGINT, expectations MAP<STRING, BIGINT>, gate_error STRING")
+BATCH_METRICS_DDL = _ROW_DDL + ", recorded_at TIMESTAMP"
 
 
 def stream_app_id(spark, checkpoint):
@@ -33,7 +33,7 @@ def record_batch(spark, job, batch_id, counts, stream_id=None, valid=0, inserted
     row = [(job.attempt, job.run_id, job.step, job.silver["table"], stream_id, int(batch_id),
             int(counts.get("_landed", 0)), int(counts.get("_invalid", 0)), int(valid), int(inserted),
             expectations, gate_error)]
-    df = spark.createDataFrame(row, BATCH_METRICS_DDL.rsplit(",", 1)[0]).withColumn("recorded_at", F.current_timestamp())
+    df = spark.createDataFrame(row, _ROW_DDL).withColumn("recorded_at", F.current_timestamp())
     writer = df.write.format("delta").mode("append")
     if stream_id and not gate_error:
         writer = writer.option("txnAppId", f"{stream_id}#metrics").option("txnVersion", int(batch_id))

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { findEngine, stopEngine } from "../runtime/index.ts";
 import { generateSample } from "../sample/index.ts";
 import { handleErrors } from "./handle-errors.ts";
 import { openCompiledBundle, startLocal } from "./local-engine.ts";
@@ -22,9 +23,15 @@ export function registerDemo(program: Command, io: Io, setExit: (code: number) =
       if (!root) return exitCodes.usage;
       const compiled = openCompiledBundle(root, bundle);
       const base = join(root, flags.dir, bundle);
-      rmSync(base, { recursive: true, force: true });
       const landing = join(base, "landing");
       const warehouse = join(base, "warehouse");
+      // the demo starts from nothing: a warm engine on its warehouse (metastore inside) goes first
+      const warm = await findEngine(root, warehouse, 0).catch(() => undefined);
+      if (warm) {
+        io.err(`stopping the warm engine of ${warehouse} (pid ${warm.pid}): the demo recreates that warehouse`);
+        await stopEngine(root, warm);
+      }
+      rmSync(base, { recursive: true, force: true });
       const report = generateSample(landing, { events: Number(flags.events), days: 3, dupRate: 0.05, badRate: 0.02, lateRate: 0.05, seed: 1, regions: compiled.manifest.regions });
       io.out(`1/3 sample: ${report.lines} lines in ${report.files} files → ${landing}`);
       const runtime = await startLocal(root, warehouse, io);

@@ -3,6 +3,7 @@ analyzed by Spark against empty tables of the declared schemas, in scratch schem
 Nothing is run over data; statements are analyzed (DataFrame.schema) or EXPLAINed (MERGE)."""
 import json
 import os
+import shutil
 
 from lakebundle_jobs.context import RunContext
 from lakebundle_jobs.plan import bind, load_plan, plan_parameters
@@ -24,10 +25,10 @@ def analyze(spark, catalog, warehouse, plan_path, statements):
     with open(plan_path, encoding="utf-8") as f:
         logical = json.load(f)["schemas"]
     names = {s: f"lbv_{s}" for s in logical}
-    for name in names.values():
-        spark.sql(f"DROP SCHEMA IF EXISTS {catalog}.{name} CASCADE")
+    # scratch schemas in their own folder, <warehouse>/_analysis: emptied first, since the tables are
+    # external (DROP SCHEMA keeps their files) and a changed column must not meet an old table
     scratch = os.path.join(warehouse, "_analysis")
-    # the scratch schemas live in their own folders: <warehouse>/_analysis/<logical>
+    _drop_scratch(spark, catalog, names, scratch)
     plan = load_plan(plan_path, catalog, names)
     ctx = RunContext(spark=spark, plan=plan, landing_root=scratch, checkpoint_root=scratch, catalog=catalog, warehouse=scratch)
     errors = []
@@ -43,9 +44,14 @@ def analyze(spark, catalog, warehouse, plan_path, statements):
         except Exception as err:  # noqa: BLE001 - each becomes a diagnostic
             errors.append({"index": i, "message": first_line(err)})
     errors += _plan_statements(spark, ctx, plan)
+    _drop_scratch(spark, catalog, names, scratch)
+    return {"errors": errors, "statements": len(statements)}
+
+
+def _drop_scratch(spark, catalog, names, scratch):
     for name in names.values():
         spark.sql(f"DROP SCHEMA IF EXISTS {catalog}.{name} CASCADE")
-    return {"errors": errors, "statements": len(statements)}
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _plan_statements(spark, ctx, plan):

@@ -36,7 +36,7 @@ export async function setupEngine(root: string, say: (m: string) => void = () =>
     say("engine setup: creating Python venv in .lakebundle/engine/venv");
     run(python, ["-m", "venv", dirs.venv], "create the venv");
   }
-  say("engine setup: installing pyspark 4.2.0 + delta-spark 4.4.0 (first time only; a few minutes)");
+  say("engine setup: installing pyspark 4.2.0 with its Spark Connect client + delta-spark 4.4.0 (first time only; a few minutes)");
   run(dirs.python, ["-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", requirements], "pip install the engine");
   say("engine setup: resolving Delta jars into .lakebundle/engine/jars");
   await resolveJars(dirs, pom);
