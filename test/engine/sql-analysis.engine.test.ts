@@ -67,6 +67,8 @@ describe("validate analyzes every SQL statement on the local engine", () => {
     expect(at("datasets.usage.expect[1].expr")[0]!.message).toMatch(/expectation "amount_rule" does not analyze: \[DATATYPE_MISMATCH/);
     expect(at("datasets.usage_daily.groupBy.day")[0]!.message).toMatch(/group "day" does not analyze: \[WRONG_NUM_ARGS/);
     for (const d of diagnostics) expect(d.code).toBe("LB1504");
+    // each mistake once, at its most precise path (not again for every statement built on it)
+    expect(diagnostics.filter((d) => d.message.includes("summ")).length).toBe(1);
     const text = await cli("validate", "--project", dir);
     expect(text.err).toContain("error LB1504: measure \"total\" does not analyze");
     expect(text.err).not.toMatch(/\s+at .+\.(ts|js|py|scala):\d+/);

@@ -35,5 +35,10 @@ export async function analyzeOnEngine(root: string, output: ProjectOutput, say: 
   } finally {
     await runtime.close();
   }
-  return out;
+  return mostPrecise(out);
+}
+
+/** One mistake fails its own statement and every statement built on it: keep the most precise path. */
+function mostPrecise(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.filter((d) => !diagnostics.some((o) => o !== d && o.bundle === d.bundle && o.path.startsWith(`${d.path}.`)));
 }

@@ -70,7 +70,8 @@ def _plan_statements(spark, ctx, plan):
                     raise RuntimeError(explained)
             except Exception as err:  # noqa: BLE001
                 errors.append({"path": f"datasets.{s['name']}.dedup", "what": "the dedup MERGE", "message": first_line(err)})
-        for g in path["gold"]:
+        # AP gold is the materialized views' SQL, analyzed with the Lakeflow files
+        for g in path["gold"] if path_name == "CP" else []:
             for what, sql in (("the gold query", g["selectSql"]), ("the region watermark query", (g.get("completeness") or {}).get("watermarkSql"))):
                 if not sql:
                     continue
