@@ -97,7 +97,7 @@ def publish(ctx, gold):
         return
     # frozen as rows: the MERGE below changes the diff's inputs (serverless has no localCheckpoint/cache)
     changes = spark.createDataFrame(rows, changes.schema)
-    new_periods = sorted({str(r[period]) for r in rows if str(r[period]) not in {str(p) for p in published_periods}})
+    new_periods = sorted({str(r[period]) for r in rows if str(r[period]) not in published_periods})
     restated = changes.where(F.col(period).isin(list(published_periods))) if published_periods else changes.limit(0)
     restated_periods = sorted({str(r[period]) for r in rows if str(r[period]) in published_periods})
     changes.createOrReplaceTempView("_lb_changes")

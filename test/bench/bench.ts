@@ -7,14 +7,14 @@
  * BENCH_EVENTS (default 1,000,000) sets the engine bench size.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileBundle } from "../../sdk/src/compile/index.ts";
 import { writeArtifacts } from "../../sdk/src/project/index.ts";
 import { rootConfig } from "../../sdk/src/targets/databricks/root-config.ts";
-import { engineDirs, LocalRuntime, setupEngine, startEngine, stopEngine } from "../../sdk/src/runtime/index.ts";
+import { engineDirs, enginePeakRssKb, LocalRuntime, setupEngine, startEngine, stopEngine } from "../../sdk/src/runtime/index.ts";
 import { generateSample } from "../../sdk/src/sample/index.ts";
 import { minimalSpec } from "../fixtures/minimal-spec.ts";
 
@@ -67,7 +67,7 @@ async function engineBench(): Promise<void> {
     const handWarehouse = join(work, "wh-hand");
     const engine = await startEngine(root, handWarehouse);
     const hand = spawnSync(dirs.python, [join(root, "test", "bench", "handwritten_cp.py"), `sc://127.0.0.1:${engine.port}`, landing, handWarehouse], { encoding: "utf8", maxBuffer: 1 << 26 });
-    const peakRssKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${engine.pid}/status`, "utf8"))?.[1] ?? 0);
+    const peakRssKb = enginePeakRssKb(engine);
     await stopEngine(root, engine);
     if (hand.status !== 0) throw new Error(`hand-written baseline failed: ${hand.stderr.split("\n").slice(-5).join("\n")}`);
     const h = { ...(JSON.parse(hand.stdout.trim().split("\n").pop()!) as { seconds: number; lines: number }), peakRssKb };

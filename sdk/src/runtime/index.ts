@@ -1,6 +1,6 @@
 export type { Progress, QueryResult, RunRequest, RunSummary, Runtime, SilverSummary } from "./runtime.ts";
 export { DataGateError, EngineError, ServerlessGuardError } from "./runtime.ts";
-export { EngineBusyError, findEngine, listEngines, startEngine, stopEngine } from "./local/connect-server.ts";
+export { EngineBusyError, enginePeakRssKb, findEngine, listEngines, startEngine, stopEngine } from "./local/connect-server.ts";
 export type { EngineState, EngineStatus } from "./local/connect-server.ts";
 export { LocalRuntime } from "./local/local-runtime.ts";
 export { engineDirs, setupEngine, EngineSetupError } from "./local/engine-setup.ts";

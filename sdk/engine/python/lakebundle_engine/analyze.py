@@ -7,7 +7,7 @@ import shutil
 
 from lakebundle_jobs.context import RunContext
 from lakebundle_jobs.plan import bind, load_plan, plan_parameters
-from lakebundle_jobs.silver import merge_sql
+from lakebundle_jobs.silver import merge_sql, parse
 from lakebundle_jobs.tasks import prepare
 
 _PLANNING_ERROR = "Error occurred during query planning"
@@ -63,8 +63,8 @@ def _plan_statements(spark, ctx, plan):
                 continue
             valid = f"lbv_valid_{s['name']}"
             try:
-                (spark.table(s["bronzeTable"]).selectExpr(*s["parseInner"]).selectExpr(*s["parseOuter"])
-                 .where(s["validPredicate"]).selectExpr(*s["storedColumns"]).createOrReplaceTempView(valid))
+                (parse(spark.table(s["bronzeTable"]), s).where(s["validPredicate"]).selectExpr(*s["storedColumns"])
+                 .createOrReplaceTempView(valid))
                 explained = spark.sql("EXPLAIN " + merge_sql(s, valid, [] if path_name == "CP" else None)).collect()[0][0]
                 if explained.startswith(_PLANNING_ERROR):
                     raise RuntimeError(explained)

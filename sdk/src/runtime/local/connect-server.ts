@@ -223,6 +223,15 @@ export function killEngineNow(root: string, state: EngineState): void {
   rmSync(stateFile(root, state.warehouse), { force: true });
 }
 
+/** High-water mark of the engine JVM's resident memory (Linux /proc), 0 where unavailable. */
+export function enginePeakRssKb(state: EngineState): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${state.pid}/status`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 export function listEngines(root: string): EngineStatus[] {
   const dir = enginesDir(root);
   if (!existsSync(dir)) return [];

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { DataGateError, EngineError, ServerlessGuardError, type Progress, type QueryResult, type RunRequest, type RunSummary, type Runtime } from "../runtime.ts";
-import { findEngine, killEngineNow, logFile, startEngine, stopEngine, type EngineState } from "./connect-server.ts";
+import { enginePeakRssKb, findEngine, killEngineNow, logFile, startEngine, stopEngine, type EngineState } from "./connect-server.ts";
 import { engineDirs } from "./engine-setup.ts";
 
 interface Pending {
@@ -99,7 +99,7 @@ export class LocalRuntime implements Runtime {
       ...(request.tasks ? { tasks: request.tasks } : {}),
       runId: request.runId ?? "local",
     }, progress);
-    return { ...summary, engine: { jvmPeakRssKb: peakRssKb(this.engine.pid), warm: !this.owned } };
+    return { ...summary, engine: { jvmPeakRssKb: enginePeakRssKb(this.engine), warm: !this.owned } };
   }
 
   /** Parses and analyzes statements against empty tables of the plan's schemas (scratch schemas, nothing run over data). */
@@ -132,12 +132,3 @@ export interface AnalysisResult {
   errors: { index?: number; path?: string; what?: string; message: string }[];
 }
 
-/** High-water mark of the engine JVM's resident memory (Linux /proc), 0 where unavailable. */
-function peakRssKb(pid: number): number {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmHWM"));
-    return line ? Number(line.split(/\s+/)[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
