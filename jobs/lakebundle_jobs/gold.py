@@ -3,15 +3,22 @@ from datetime import datetime, timezone
 
 from pyspark.sql import functions as F
 
+from . import conflicts, faults
 from .tables import ensure_schema, ensure_table
 
 WATERMARK_DDL = "region STRING, watermark TIMESTAMP"
+PUBLISH_LOG_DDL = ("gold_table STRING, gold_version BIGINT, published ARRAY<STRING>, restated ARRAY<STRING>, "
+                   "recovered BOOLEAN, run_id STRING, logged_at TIMESTAMP")
+
+
+def _retry(ctx, table, operation, write):
+    return conflicts.with_retry(ctx.spark, ctx.plan["ops"]["writeConflictsTable"], ctx.run_id, table, operation, write)
 
 
 def refresh_live(ctx, gold):
     """AP: recompute like a materialized view refresh. Incomplete periods stay, flagged."""
     df = ctx.spark.sql(gold["selectSql"])
-    _overwrite(ctx, gold["table"], df)
+    _retry(ctx, gold["table"], "refresh", lambda: _overwrite(ctx, gold["table"], df))
     ctx.say(f"refresh {gold['table']}: {df.count()} rows")
 
 
@@ -31,13 +38,17 @@ def completeness(ctx, gold):
     """CP: record each required region's watermark (max valid event time over all sources)."""
     c = gold["completeness"]
     ensure_table(ctx, watermarks_table(gold), WATERMARK_DDL)
-    marks = {r["region"]: r["watermark"] for r in ctx.spark.sql(c["watermarkSql"]).collect()}
+    rows = ctx.spark.sql(c["watermarkSql"]).collect()
+    # a region whose only events are clock-skewed has no watermark yet
+    marks = {r["region"]: r["watermark"] for r in rows if r["watermark"] is not None}
+    skewed = {r["region"]: int(r["skewed"]) for r in rows if r["skewed"]}
     stored = {r["region"]: r["watermark"] for r in ctx.spark.table(watermarks_table(gold)).collect()}
     if marks != stored:  # unchanged watermarks: no commit, so a re-run leaves every table version as it was
         rows = sorted(marks.items())
-        _overwrite(ctx, watermarks_table(gold), ctx.spark.createDataFrame(rows, WATERMARK_DDL))
+        _retry(ctx, watermarks_table(gold), "watermarks", lambda: _overwrite(ctx, watermarks_table(gold), ctx.spark.createDataFrame(rows, WATERMARK_DDL)))
     missing = [r for r in c["regions"] if r not in marks]
     ctx.metrics.setdefault("watermarks", {}).update({r: (marks[r].isoformat() if r in marks else None) for r in c["regions"]})
+    ctx.metrics.setdefault("clockSkewed", {}).update(skewed)
     ctx.say(f"completeness {gold['table']}: " + ", ".join(f"{r}={marks.get(r)}" for r in c["regions"]) + (f" (no data yet: {', '.join(missing)})" if missing else ""))
     return marks
 
@@ -59,15 +70,18 @@ def publish(ctx, gold):
     cutoff = closed_through(ctx, gold)
     agg = spark.sql(gold["selectSql"])
     schema_ddl = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in agg.schema.fields)
-    ensure_table(ctx, gold["table"], schema_ddl)
+    # partitioned by period: publishes (and replays) of different periods never conflict
+    ensure_table(ctx, gold["table"], schema_ddl, partition_by=period)
     restate = gold.get("restatementsTable")
     if restate:
         audit_cols = ", ".join(
             [f"`{f.name}` {f.dataType.simpleString()}" for f in agg.schema.fields if f.name in groups]
             + [f"`old_{f.name}` {f.dataType.simpleString()}" for f in agg.schema.fields if f.name in measures]
             + [f"`new_{f.name}` {f.dataType.simpleString()}" for f in agg.schema.fields if f.name in measures]
-            + ["change STRING", "restated_at TIMESTAMP", "run_id STRING"])
+            + ["change STRING", "restated_at TIMESTAMP", "run_id STRING", "gold_version BIGINT"])
         ensure_table(ctx, restate, audit_cols)
+    ensure_table(ctx, ctx.plan["ops"]["publishLogTable"], PUBLISH_LOG_DDL)
+    recover_audit(ctx, gold)
     if cutoff is None:
         ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": [], "restated": [], "withheld": _periods(agg, period)}
         ctx.say(f"publish {gold['table']}: nothing complete yet (a region has not reported)")
@@ -101,22 +115,77 @@ def publish(ctx, gold):
     restated = changes.where(F.col(period).isin(list(published_periods))) if published_periods else changes.limit(0)
     restated_periods = sorted({str(r[period]) for r in rows if str(r[period]) in published_periods})
     changes.createOrReplaceTempView("_lb_changes")
-    on = " AND ".join(f"t.{k} <=> s.{k}" for k in key)
+    # the pruning predicate names the changed periods: the MERGE reads (and conflicts on) only their partitions
+    touched = ", ".join(f"DATE'{p}'" if gold["periodGrain"] == "day" else f"TIMESTAMP'{p}'" for p in sorted({str(r[period]) for r in rows}))
+    on = " AND ".join(f"t.{k} <=> s.{k}" for k in key) + f" AND t.{period} IN ({touched})"
     sets = ", ".join(f"t.{m} = s.new_{m}" for m in measures)
     cols = ", ".join(key + measures)
     vals = ", ".join([f"s.{k}" for k in key] + [f"s.new_{m}" for m in measures])
-    spark.sql(
-        f"MERGE INTO {gold['table']} t USING _lb_changes s ON {on} "
-        f"WHEN MATCHED AND s.change = 'delete' THEN DELETE "
-        f"WHEN MATCHED THEN UPDATE SET {sets} "
-        f"WHEN NOT MATCHED AND s.change <> 'delete' THEN INSERT ({cols}) VALUES ({vals})")
-    if restate and restated_periods:
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        (restated.withColumn("restated_at", F.lit(now)).withColumn("run_id", F.lit(ctx.run_id))
-         .write.format("delta").mode("append").saveAsTable(restate))
+    merge = (f"MERGE INTO {gold['table']} t USING _lb_changes s ON {on} "
+             f"WHEN MATCHED AND s.change = 'delete' THEN DELETE "
+             f"WHEN MATCHED THEN UPDATE SET {sets} "
+             f"WHEN NOT MATCHED AND s.change <> 'delete' THEN INSERT ({cols}) VALUES ({vals})")
+    _retry(ctx, gold["table"], "publish merge", lambda: spark.sql(merge).collect())
+    version = _latest_version(spark, gold["table"])
+    # gold is committed, its audit and log are not: the next publish recovers them from gold's history
+    faults.crash_point("publish.after_gold")
+    _audit(ctx, gold, version, restated if restated_periods else None, new_periods, restated_periods, recovered=False)
     ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": new_periods, "restated": restated_periods, "withheld": withheld}
     ctx.say(f"publish {gold['table']}: published {len(new_periods)} period(s), restated {len(restated_periods)}, withheld {len(withheld)}")
 
 
 def _periods(df, column):
     return sorted(str(r[0]) for r in df.select(column).distinct().collect() if r[0] is not None)
+
+
+def _latest_version(spark, table):
+    return int(spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").collect()[0]["version"])
+
+
+def _audit(ctx, gold, version, restated, published, restated_periods, recovered):
+    """Audit rows and the publish-log row of gold version `version`, each written idempotently for that
+    version (txnAppId per table, txnVersion = gold version): repeating it after a crash writes nothing twice."""
+    spark = ctx.spark
+    app = "lakebundle-publish-" + gold["table"]
+    restate = gold.get("restatementsTable")
+    if restate and restated is not None:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        (restated.withColumn("restated_at", F.lit(now)).withColumn("run_id", F.lit(ctx.run_id))
+         .withColumn("gold_version", F.lit(version).cast("bigint"))
+         .write.format("delta").mode("append")
+         .option("txnAppId", app + "#audit").option("txnVersion", version).saveAsTable(restate))
+    log = spark.createDataFrame([(gold["table"], version, list(published), list(restated_periods), recovered, ctx.run_id)],
+                                "gold_table STRING, gold_version BIGINT, published ARRAY<STRING>, restated ARRAY<STRING>, recovered BOOLEAN, run_id STRING")
+    (log.withColumn("logged_at", F.current_timestamp()).write.format("delta").mode("append")
+     .option("txnAppId", app + "#log").option("txnVersion", version).saveAsTable(ctx.plan["ops"]["publishLogTable"]))
+
+
+def recover_audit(ctx, gold):
+    """Gold writes whose audit was never written (the run died between the two) are audited now, from
+    gold's own Delta history: the restatement is the diff between the version before and the version."""
+    spark = ctx.spark
+    log = ctx.plan["ops"]["publishLogTable"]
+    last = spark.table(log).where(F.col("gold_table") == gold["table"]).agg(F.max("gold_version")).first()[0]
+    history = spark.sql(f"DESCRIBE HISTORY {gold['table']}").where(F.col("operation") == "MERGE")
+    if last is not None:
+        history = history.where(F.col("version") > last)
+    for v in sorted(int(r["version"]) for r in history.select("version").collect()):
+        groups, measures, period = gold["groupColumns"], gold["measureColumns"], gold["periodColumn"]
+        o = spark.sql(f"SELECT * FROM {gold['table']} VERSION AS OF {v - 1}").alias("o")
+        n = spark.sql(f"SELECT * FROM {gold['table']} VERSION AS OF {v}").alias("n")
+        before = set(_periods(o, period))
+        same = F.lit(True)
+        for m in measures:
+            same = same & F.col(f"n.{m}").eqNullSafe(F.col(f"o.{m}"))
+        diff = (n.join(o, [F.col(f"n.{k}").eqNullSafe(F.col(f"o.{k}")) for k in groups], "full_outer").where(~same)
+                .select(*[F.coalesce(F.col(f"n.{k}"), F.col(f"o.{k}")).alias(k) for k in groups],
+                        *[F.col(f"o.{m}").alias(f"old_{m}") for m in measures],
+                        *[F.col(f"n.{m}").alias(f"new_{m}") for m in measures],
+                        F.when(F.col(f"o.{period}").isNull(), "insert").when(F.col(f"n.{period}").isNull(), "delete")
+                        .otherwise("update").alias("change")))
+        rows = diff.collect()
+        changed = sorted({str(r[period]) for r in rows})
+        restated_periods = [p for p in changed if p in before]
+        restated = spark.createDataFrame([r for r in rows if str(r[period]) in before], diff.schema) if restated_periods else None
+        _audit(ctx, gold, v, restated, [p for p in changed if p not in before], restated_periods, recovered=True)
+        ctx.say(f"publish {gold['table']}: audited gold version {v} after an interrupted run ({len(restated_periods)} restated period(s))")

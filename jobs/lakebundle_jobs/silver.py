@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import functions as F
 
-from . import ops
+from . import conflicts, faults, ops
 from .tables import ensure_table
 
 
@@ -25,6 +25,9 @@ class BatchJob:
     metrics_table: str
     attempt: str
     run_id: str
+    conflicts_table: str = ""
+    # local engine only: where the silver table's files live (crash tests watch it)
+    location: str | None = None
 
 
 def parse(batch, silver):
@@ -70,7 +73,7 @@ def write_quarantine(parsed, silver, app_id, batch_id):
      .saveAsTable(silver["quarantineTable"]))
 
 
-def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id):
+def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=None):
     """Write the batch's valid rows to silver; returns (valid, inserted).
 
     With dedup: MERGE by key. Insert unseen keys; with `sequenceBy`, a copy with a strictly later
@@ -85,9 +88,10 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id):
     if stats["n"] == 0:
         return 0, 0
     dedup = silver["dedup"]
+    retry = (lambda op, write: conflicts.with_retry(spark, job.conflicts_table, job.run_id, silver["table"], op, write)) if job else (lambda op, write: write())
     if not dedup:
-        (valid.write.format("delta").mode("append")
-         .option("txnAppId", f"{stream_id}#silver").option("txnVersion", batch_id).saveAsTable(silver["table"]))
+        retry("append", lambda: (valid.write.format("delta").mode("append")
+                                 .option("txnAppId", f"{stream_id}#silver").option("txnVersion", batch_id).saveAsTable(silver["table"])))
         return int(stats["n"]), int(stats["n"])
     keys, seq = dedup["keys"], dedup.get("sequenceBy")
     # one row per key in the batch: the latest by sequence (copies are identical, so any one otherwise)
@@ -97,7 +101,9 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id):
     view = f"_lb_batch_{silver['name']}"
     latest.createOrReplaceTempView(view)
     dates = sorted(stats["dates"]) if prune_by_event_date else None
-    result = spark.sql(merge_sql(silver, view, dates)).collect()
+    if job and job.location:
+        faults.crash_when_files_appear("merge.commit", job.location)
+    result = retry("dedup merge", lambda: spark.sql(merge_sql(silver, view, dates)).collect())
     return int(stats["n"]), (int(result[0]["num_inserted_rows"]) if result else 0)
 
 
@@ -123,7 +129,10 @@ def _quarantine_batch(spark, job, parsed, batch_id, gate):
         ops.record_batch(spark, job, batch_id, counts, gate_error=stopped)
         raise DataGateError(stopped)
     stream_id = ops.stream_app_id(spark, job.checkpoint)
-    write_quarantine(parsed, job.silver, stream_id, batch_id)
+    conflicts.with_retry(spark, job.conflicts_table, job.run_id, job.silver["quarantineTable"], "quarantine append",
+                         lambda: write_quarantine(parsed, job.silver, stream_id, batch_id))
+    # the quarantine rows are committed, the batch's counts and the stream's commit are not
+    faults.crash_point(f"{job.step}.after_quarantine")
     return counts, stream_id
 
 
@@ -138,7 +147,7 @@ def merge_batch(job, batch, batch_id):
     """CP merge: MERGE valid rows by key, pruned by event date."""
     spark = batch.sparkSession
     stream_id = ops.stream_app_id(spark, job.checkpoint)
-    valid, inserted = merge_valid(parse(batch, job.silver), job.silver, True, stream_id, batch_id)
+    valid, inserted = merge_valid(parse(batch, job.silver), job.silver, True, stream_id, batch_id, job)
     ops.record_batch(spark, job, batch_id, {}, stream_id=stream_id, valid=valid, inserted=inserted)
 
 
@@ -147,7 +156,7 @@ def ap_batch(job, batch, batch_id):
     spark = batch.sparkSession
     parsed = parse(batch, job.silver)
     counts, stream_id = _quarantine_batch(spark, job, parsed, batch_id, fail_expectation_message)
-    valid, inserted = merge_valid(parsed, job.silver, False, stream_id, batch_id)
+    valid, inserted = merge_valid(parsed, job.silver, False, stream_id, batch_id, job)
     ops.record_batch(spark, job, batch_id, counts, stream_id=stream_id, valid=valid, inserted=inserted)
 
 
@@ -164,8 +173,16 @@ def _silver_ddl(ctx, silver):
 QUARANTINE_DDL = "_raw STRING, _source_file STRING, _ingested_at TIMESTAMP, _reason STRING, _failed_expectations ARRAY<STRING>"
 
 
-def ensure_silver(ctx, silver):
-    ensure_table(ctx, silver["table"], _silver_ddl(ctx, silver))
+# Row-level concurrency and cheap deletes: deletion vectors and row tracking (Delta 3+, Databricks
+# Runtime 14+). https://docs.databricks.com/aws/en/optimizations/isolation-level#row-level-concurrency
+SILVER_PROPERTIES = {"delta.enableDeletionVectors": "true", "delta.enableRowTracking": "true"}
+
+
+def ensure_silver(ctx, path_name, silver):
+    # CP silver is partitioned by event date: MERGEs pruned to different days never conflict (Delta checks
+    # a concurrent commit's files against the partition predicates this transaction read)
+    partition = "_event_date" if path_name == "CP" else None
+    ensure_table(ctx, silver["table"], _silver_ddl(ctx, silver), partition_by=partition, properties=SILVER_PROPERTIES)
     ensure_table(ctx, silver["quarantineTable"], QUARANTINE_DDL)
 
 
@@ -173,7 +190,9 @@ def run_step(ctx, path_name, silver, step):
     """Run one silver step as an availableNow stream over bronze; returns what it did (from the ops table)."""
     metrics_table = ctx.plan["ops"]["batchMetricsTable"]
     job = BatchJob(step=step, silver=silver, checkpoint=ctx.checkpoint(path_name, silver["name"], step),
-                   metrics_table=metrics_table, attempt=uuid.uuid4().hex, run_id=ctx.run_id)
+                   metrics_table=metrics_table, attempt=uuid.uuid4().hex, run_id=ctx.run_id,
+                   conflicts_table=ctx.plan["ops"]["writeConflictsTable"],
+                   location=ctx.table_location(silver["table"]) if ctx.warehouse else None)
     fn = _BATCH_FUNCTIONS[step]
 
     def handle(batch, batch_id):

@@ -58,8 +58,21 @@ def summarize(ctx, paths):
             if publish:
                 info["withheldPeriods"] = publish["withheld"]
             out["gold"][g["table"]] = info
+    out["quarantinedFiles"] = _quarantined_files(ctx, paths)
     out["watermarks"] = ctx.metrics.get("watermarks", {})
+    # valid events stamped further ahead of their arrival than the allowed skew: counted, never a watermark
+    out["clockSkewed"] = ctx.metrics.get("clockSkewed", {})
     return _display_names(out)
+
+
+def _quarantined_files(ctx, paths):
+    """Landed files quarantined whole (their lines are unknown: they are in no landed count)."""
+    table = ctx.plan["ops"].get("quarantinedFilesTable")
+    if "CP" not in paths or not table or not table_exists(ctx, table):
+        return []
+    rows = ctx.spark.table(table).orderBy("path").collect()
+    return [{"source": r["source"], "path": r["path"], "size": r["size"], "reason": r["reason"],
+             "detectedAt": r["detected_at"].isoformat() if r["detected_at"] else None} for r in rows]
 
 
 def _display_names(out):
@@ -67,5 +80,5 @@ def _display_names(out):
     short = lambda d: {k.split(".", 1)[1] if k.count(".") == 2 else k: v for k, v in d.items()}  # noqa: E731
     for key in ("tables", "silver", "gold"):
         out[key] = short(out[key])
-    out["metrics"] = {k: short(v) if k != "watermarks" else v for k, v in out["metrics"].items()}
+    out["metrics"] = {k: short(v) if k not in ("watermarks", "clockSkewed") else v for k, v in out["metrics"].items()}
     return out

@@ -4,12 +4,14 @@ import os
 from .context import split_name
 
 
-def ensure_table(ctx, name, ddl_columns, partition_by=None):
+def ensure_table(ctx, name, ddl_columns, partition_by=None, properties=None):
     """Create the Delta table if missing; locally it lives at <warehouse>/<schema>/<table>."""
     ensure_schema(ctx, name)
     partition = f" PARTITIONED BY ({partition_by})" if partition_by else ""
     location = f" LOCATION '{ctx.table_location(name)}'" if ctx.warehouse else ""
-    ctx.spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({ddl_columns}) USING DELTA{partition}{location}")
+    pairs = ", ".join(f"'{k}' = '{v}'" for k, v in sorted((properties or {}).items()))
+    props = f" TBLPROPERTIES ({pairs})" if pairs else ""
+    ctx.spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({ddl_columns}) USING DELTA{partition}{location}{props}")
 
 
 def ensure_schema(ctx, name):

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import gold as gold_steps
 from . import ingest as ingest_steps
-from . import ops
+from . import conflicts, ops
 from . import silver as silver_steps
 from .tables import ensure_table
 
@@ -25,20 +25,24 @@ def each(fn, items):
             future.result()
 
 
-def prepare(ctx, path):
+def prepare(ctx, path_name):
     """Create the path's tables one by one: catalog DDL is not safe to run from parallel threads."""
-    ensure_table(ctx, ctx.plan["ops"]["batchMetricsTable"], ops.BATCH_METRICS_DDL)
+    path = ctx.plan["paths"][path_name]
+    o = ctx.plan["ops"]
+    ensure_table(ctx, o["batchMetricsTable"], ops.BATCH_METRICS_DDL)
+    ensure_table(ctx, o["quarantinedFilesTable"], ingest_steps.QUARANTINED_FILES_DDL)
+    ensure_table(ctx, o["writeConflictsTable"], conflicts.CONFLICTS_DDL)
     for b in path["bronze"]:
         ingest_steps.ensure_bronze(ctx, b)
     for s in path["silver"]:
-        silver_steps.ensure_silver(ctx, s)
+        silver_steps.ensure_silver(ctx, path_name, s)
 
 
 def run_cp_task(ctx, task):
     path = ctx.plan["paths"].get("CP")
     if not path:
         return
-    prepare(ctx, path)
+    prepare(ctx, "CP")
     if task == "ingest":
         each(lambda b: ingest_steps.ingest(ctx, "CP", b), path["bronze"])
     elif task == "validate":
@@ -60,7 +64,7 @@ def run_ap(ctx):
     path = ctx.plan["paths"].get("AP")
     if not path:
         return
-    prepare(ctx, path)
+    prepare(ctx, "AP")
     each(lambda b: ingest_steps.ingest(ctx, "AP", b), path["bronze"])
     each(lambda s: silver_steps.ap_silver(ctx, "AP", s), path["silver"])
     each(lambda g: gold_steps.refresh_live(ctx, g), path["gold"])

@@ -110,7 +110,7 @@ describe("Lakeflow SQL", () => {
       const sql = file(`src/ap/silver_${s}_live.sql`);
       expect(sql).not.toMatch(/DISTINCT|WATERMARK/);
       expect(sql).toContain(`CREATE FLOW ${s}_live_dedup AS AUTO CDC INTO \${lakebundle.catalog}.\${lakebundle.schema.silver}.${s}_live`);
-      expect(sql).toMatch(/KEYS \(event_id\)\nSEQUENCE BY event_time\nCOLUMNS \* EXCEPT \(_source_file, _ingested_at, _raw, _fields(, _v)?\)\nSTORED AS SCD TYPE 1;/);
+      expect(sql).toMatch(/KEYS \(event_id\)\nSEQUENCE BY event_time\nCOLUMNS \* EXCEPT \(_source_file, _raw, _fields(, _v)?\)\nSTORED AS SCD TYPE 1;/);
     }
   });
 

@@ -12,6 +12,10 @@ export function renderSummary(s: RunSummary): string {
     const reasons = Object.entries(x.quarantinedByReason).map(([r, n]) => `${r} ${n}`).join(", ");
     if (reasons) lines.push(`    quarantined by reason: ${reasons}`);
   }
+  if ((s.quarantinedFiles ?? []).length > 0) {
+    lines.push("", "files quarantined whole (ops.quarantined_files; their lines are unknown and in no count above):");
+    for (const f of s.quarantinedFiles) lines.push(`  ${f.source}: ${f.path} (${f.size ?? "?"} bytes): ${f.reason}`);
+  }
   const exp = s.metrics.silver ?? {};
   if (Object.keys(exp).length > 0) {
     lines.push("", "expectations this run (failed rows / rows evaluated):");
@@ -23,6 +27,11 @@ export function renderSummary(s: RunSummary): string {
   if (Object.keys(s.watermarks).length > 0) {
     lines.push("", "region watermarks (CP):");
     for (const [r, w] of Object.entries(s.watermarks)) lines.push(`  ${r.padEnd(12)} ${w ?? "no data yet"}`);
+  }
+  const skewed = Object.entries(s.clockSkewed ?? {}).filter(([, n]) => n > 0);
+  if (skewed.length > 0) {
+    lines.push("", "clock-skewed events (valid, counted, never advance a watermark: event time ahead of arrival beyond the allowed skew):");
+    for (const [r, n] of skewed) lines.push(`  ${r.padEnd(12)} ${n}`);
   }
   lines.push("", "gold:");
   for (const [t, g] of Object.entries(s.gold)) {

@@ -21,8 +21,24 @@ export interface EnginePlan {
   sessionTimeZone: "UTC";
   /** Logical schemas the plan's names use; the task needs a real name for each. */
   schemas: string[];
-  ops: { batchMetricsTable: string };
+  ops: OpsTables;
   paths: Partial<Record<"AP" | "CP", PathPlan>>;
+}
+
+/** Ops tables the task code writes and the monitors read (all in the system's ops schema). */
+export interface OpsTables {
+  /** Per-batch counts and data-gate failures (batch functions run in another process on serverless). */
+  batchMetricsTable: string;
+  /** Landed files quarantined whole: unreadable (truncated gzip) or not text (binary under a JSON name). */
+  quarantinedFilesTable: string;
+  /** Every Delta write conflict met and how its retry ended. */
+  writeConflictsTable: string;
+  /** One row per CP gold write, written after it: the audit of that write is recoverable from it. */
+  publishLogTable: string;
+  /** Replays and backfills: window, sources, what was read and changed. */
+  replaysTable: string;
+  /** Deletion requests (account/workspace) and when they were carried out: ingestion and replay honour them. */
+  deletionRequestsTable: string;
 }
 
 export interface PathPlan {
@@ -70,6 +86,7 @@ export interface GoldPlan {
   measureColumns: string[];
   periodColumn: string;
   periodEndSql: string | null;
+  periodGrain: "hour" | "day";
   completeness: { regions: string[]; latenessSeconds: number; watermarkSql: string } | null;
   restatementsTable: string | null;
 }
@@ -89,7 +106,7 @@ export function enginePlan(ir: BundleIR): EnginePlan {
   }
   return {
     schemaVersion: PLAN_SCHEMA_VERSION, bundle: ir.name, regions: ir.regions, sessionTimeZone: "UTC",
-    schemas: Object.keys(ir.schemas), ops: { batchMetricsTable: qualifiedTable(OPS_SCHEMA, "batch_metrics") }, paths,
+    schemas: Object.keys(ir.schemas), ops: opsTables(), paths,
   };
 }
 
@@ -135,9 +152,21 @@ function goldPlan(ir: BundleIR, d: GoldNode): GoldPlan {
     measureColumns: d.measures.map((m) => m.name),
     periodColumn: d.period.column,
     periodEndSql: periodEndExpr(d, d.period.column),
+    periodGrain: d.period.grain,
     completeness: d.completeness
       ? { regions: [...d.completeness.regions], latenessSeconds: d.completeness.latenessSeconds, watermarkSql: regionWatermarkSql(ir, d) }
       : null,
     restatementsTable: d.restatementsTable ? tableOf(d, d.restatementsTable) : null,
+  };
+}
+
+function opsTables(): OpsTables {
+  return {
+    batchMetricsTable: qualifiedTable(OPS_SCHEMA, "batch_metrics"),
+    quarantinedFilesTable: qualifiedTable(OPS_SCHEMA, "quarantined_files"),
+    writeConflictsTable: qualifiedTable(OPS_SCHEMA, "write_conflicts"),
+    publishLogTable: qualifiedTable(OPS_SCHEMA, "publish_log"),
+    replaysTable: qualifiedTable(OPS_SCHEMA, "replays"),
+    deletionRequestsTable: qualifiedTable(OPS_SCHEMA, "deletion_requests"),
   };
 }

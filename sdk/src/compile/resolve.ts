@@ -175,6 +175,7 @@ function resolveDataset(
           completeness: {
             regions: c.regions === "all" ? regions : c.regions,
             latenessSeconds: durationSeconds(c.lateness),
+            maxClockSkewSeconds: durationSeconds(c.maxClockSkew),
             watermarkFrom: c.watermarkFrom ?? silverNamesOnPath(spec, dataset.consistency),
           },
         } : {}),

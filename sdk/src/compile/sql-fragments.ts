@@ -54,9 +54,12 @@ export function parseSelect(source: SourceNode): { inner: string[]; outer: strin
   return { inner, outer };
 }
 
-/** Columns a silver table stores: declared, rescued, lineage and the pruning date. */
+/**
+ * Columns a silver table stores: declared, rescued, lineage and the pruning date. Both paths keep the
+ * arrival time: region watermarks ignore events stamped too far ahead of it (clock skew).
+ */
 export function silverStoredColumns(source: SourceNode, consistency: "AP" | "CP"): string[] {
-  const lineage = consistency === "CP" ? ["_source_file", "_ingested_at"] : [];
+  const lineage = consistency === "CP" ? ["_source_file", "_ingested_at"] : ["_ingested_at"];
   return [...source.columns.map((c) => c.name), "_rescued_data", ...lineage, "_event_date"];
 }
 
@@ -75,17 +78,21 @@ export function aggregateSql(ir: BundleIR, gold: GoldNode): string {
   ].join("\n");
 }
 
-/** Per-region watermark: max event time over the valid events of the listed silver datasets. */
+/**
+ * Per-region watermark: max event time over the valid events of the listed silver datasets, leaving out
+ * events stamped further ahead of their arrival than the allowed clock skew (they are counted in `skewed`).
+ */
 export function regionWatermarkSql(ir: BundleIR, gold: GoldNode): string {
   const c = gold.completeness!;
   const parts = c.watermarkFrom.map((name) => {
     const s = ir.datasets.find((d): d is SilverNode => d.name === name && d.kind === "silver")!;
     const src = ir.sources[s.source]!;
-    return `SELECT ${src.region ?? "NULL"} AS region, ${src.eventTime} AS event_time FROM ${tableOf(s)}`;
+    return `SELECT ${src.region ?? "NULL"} AS region, ${src.eventTime} AS event_time, _ingested_at FROM ${tableOf(s)}`;
   });
   const regions = c.regions.map((r) => `'${r}'`).join(", ");
+  const skewed = `event_time > _ingested_at + INTERVAL ${c.maxClockSkewSeconds} SECONDS`;
   return [
-    "SELECT region, max(event_time) AS watermark",
+    `SELECT region, max(event_time) FILTER (WHERE NOT (${skewed})) AS watermark, count_if(${skewed}) AS skewed`,
     `FROM (\n  ${parts.join("\n  UNION ALL\n  ")}\n)`,
     `WHERE region IN (${regions})`,
     "GROUP BY region",

@@ -86,6 +86,8 @@ export interface MeasureNode {
 export interface CompletenessNode {
   readonly regions: readonly string[];
   readonly latenessSeconds: number;
+  /** Events with event time > ingest time + this never advance a watermark (counted as clock-skewed). */
+  readonly maxClockSkewSeconds: number;
   /** Silver datasets whose valid events advance the region watermark. */
   readonly watermarkFrom: readonly string[];
 }

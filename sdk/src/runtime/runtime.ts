@@ -27,6 +27,10 @@ export interface RunSummary {
   silver: Record<string, SilverSummary>;
   gold: Record<string, { path: string; completePeriods?: string[]; incompletePeriods?: string[]; publishedPeriods?: string[]; withheldPeriods?: string[] }>;
   watermarks: Record<string, string | null>;
+  /** Per region: valid events whose event time is ahead of their arrival by more than the allowed clock skew. */
+  clockSkewed: Record<string, number>;
+  /** Landed files quarantined whole (unreadable or not text): their lines are in no count. */
+  quarantinedFiles: { source: string; path: string; size: number | null; reason: string; detectedAt: string | null }[];
   metrics: {
     silver?: Record<string, { landed: number; invalid: number; expectations: Record<string, number> }>;
     publish?: Record<string, { published: string[]; restated: string[]; withheld: string[] }>;

@@ -50,6 +50,12 @@ export const completenessSpec = z.strictObject({
   regions: z.union([z.literal("all"), z.array(z.string()).min(1)]).default("all"),
   /** How long after a period ends late events are still waited for. */
   lateness: duration.default("30 minutes"),
+  /**
+   * How far an event's time may lie ahead of its arrival (ingest time) and still advance its region's
+   * watermark. Events further ahead are valid and counted, but a producer with a wrong clock must not
+   * make an incomplete period complete.
+   */
+  maxClockSkew: duration.default("5 minutes"),
   /** Silver datasets whose valid events advance region watermarks; default: all silver of the same path. */
   watermarkFrom: z.array(identifier).optional(),
 });

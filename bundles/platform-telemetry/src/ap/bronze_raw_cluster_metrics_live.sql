@@ -9,5 +9,6 @@ AS SELECT
 FROM STREAM read_files(
   '${landing_root}/cluster_metrics',
   format => 'text',
-  fileNamePattern => '*.{json,jsonl,json.gz,jsonl.gz}'
+  fileNamePattern => '*.{json,jsonl,json.gz,jsonl.gz}',
+  ignoreCorruptFiles => true
 );

@@ -14,15 +14,15 @@ WITH agg AS (
   FROM ${lakebundle.catalog}.${lakebundle.schema.silver}.billing_usage_live
   GROUP BY to_date(event_time), account_id, workspace_id, sku
 ), wm AS (
-  SELECT region, max(event_time) AS watermark
+  SELECT region, max(event_time) FILTER (WHERE NOT (event_time > _ingested_at + INTERVAL 300 SECONDS)) AS watermark, count_if(event_time > _ingested_at + INTERVAL 300 SECONDS) AS skewed
   FROM (
-    SELECT region AS region, event_time AS event_time FROM ${lakebundle.catalog}.${lakebundle.schema.silver}.audit_logs_live
+    SELECT region AS region, event_time AS event_time, _ingested_at FROM ${lakebundle.catalog}.${lakebundle.schema.silver}.audit_logs_live
     UNION ALL
-    SELECT region AS region, event_time AS event_time FROM ${lakebundle.catalog}.${lakebundle.schema.silver}.billing_usage_live
+    SELECT region AS region, event_time AS event_time, _ingested_at FROM ${lakebundle.catalog}.${lakebundle.schema.silver}.billing_usage_live
     UNION ALL
-    SELECT region AS region, event_time AS event_time FROM ${lakebundle.catalog}.${lakebundle.schema.silver}.cluster_metrics_live
+    SELECT region AS region, event_time AS event_time, _ingested_at FROM ${lakebundle.catalog}.${lakebundle.schema.silver}.cluster_metrics_live
     UNION ALL
-    SELECT region AS region, event_time AS event_time FROM ${lakebundle.catalog}.${lakebundle.schema.silver}.job_events_live
+    SELECT region AS region, event_time AS event_time, _ingested_at FROM ${lakebundle.catalog}.${lakebundle.schema.silver}.job_events_live
   )
   WHERE region IN ('us-east-1', 'us-west-2', 'eu-west-1')
   GROUP BY region

@@ -83,5 +83,5 @@ CREATE FLOW audit_logs_live_dedup AS AUTO CDC INTO ${lakebundle.catalog}.${lakeb
 FROM STREAM(audit_logs_live_valid)
 KEYS (event_id)
 SEQUENCE BY event_time
-COLUMNS * EXCEPT (_source_file, _ingested_at, _raw, _fields, _v)
+COLUMNS * EXCEPT (_source_file, _raw, _fields, _v)
 STORED AS SCD TYPE 1;

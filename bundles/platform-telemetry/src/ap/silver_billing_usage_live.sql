@@ -92,5 +92,5 @@ CREATE FLOW billing_usage_live_dedup AS AUTO CDC INTO ${lakebundle.catalog}.${la
 FROM STREAM(billing_usage_live_valid)
 KEYS (event_id)
 SEQUENCE BY event_time
-COLUMNS * EXCEPT (_source_file, _ingested_at, _raw, _fields, _v)
+COLUMNS * EXCEPT (_source_file, _raw, _fields, _v)
 STORED AS SCD TYPE 1;

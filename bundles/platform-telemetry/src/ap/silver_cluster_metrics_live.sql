@@ -96,5 +96,5 @@ CREATE FLOW cluster_metrics_live_dedup AS AUTO CDC INTO ${lakebundle.catalog}.${
 FROM STREAM(cluster_metrics_live_valid)
 KEYS (event_id)
 SEQUENCE BY event_time
-COLUMNS * EXCEPT (_source_file, _ingested_at, _raw, _fields, _v)
+COLUMNS * EXCEPT (_source_file, _raw, _fields, _v)
 STORED AS SCD TYPE 1;

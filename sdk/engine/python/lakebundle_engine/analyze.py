@@ -32,8 +32,8 @@ def analyze(spark, catalog, warehouse, plan_path, statements):
     plan = load_plan(plan_path, catalog, names)
     ctx = RunContext(spark=spark, plan=plan, landing_root=scratch, checkpoint_root=scratch, catalog=catalog, warehouse=scratch)
     errors = []
-    for path in plan["paths"].values():
-        prepare(ctx, path)
+    for path_name in plan["paths"]:
+        prepare(ctx, path_name)
     spark.sql("SELECT CAST(NULL AS STRING) AS value, named_struct('file_path', CAST(NULL AS STRING)) AS _metadata WHERE false").createOrReplaceTempView("lbv_read_files")
     params = plan_parameters(catalog, names)
     for i, st in enumerate(statements):

@@ -46,7 +46,10 @@ function bronzeSql(ir: BundleIR, d: BronzeNode): string {
     "FROM STREAM read_files(",
     `  '\${landing_root}/${source.path}',`,
     "  format => 'text',",
-    `  fileNamePattern => ${q(globFilter(source.compression))}`,
+    `  fileNamePattern => ${q(globFilter(source.compression))},`,
+    // AP stays available: an unreadable landed file (a truncated gzip) is skipped, not a pipeline that
+    // fails on it forever; the CP job quarantines the same file and records it (ops.quarantined_files)
+    "  ignoreCorruptFiles => true",
     ");",
   ].join("\n");
 }
