@@ -17,6 +17,8 @@ class RunContext:
     # Auto Loader on Databricks; the file stream source with a checkpoint locally
     auto_loader: bool = False
     progress: object = None
+    # replay window {"from", "to", "sources"} (job parameters replay_from/replay_to/replay_sources), or None
+    replay: dict | None = None
     # driver-side only: batch functions report through the ops table (see ops.py)
     metrics: dict = field(default_factory=dict)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import functions as F
 
-from . import conflicts, faults, ops
+from . import conflicts, faults, forget, ops
 from .tables import ensure_table
 
 BRONZE_COLUMNS = "_raw STRING, _source_file STRING, _ingested_at TIMESTAMP"
@@ -36,6 +36,8 @@ class IngestJob:
     run_id: str
     location: str | None
     auto_loader: bool = False
+    # lines of forgotten accounts/workspaces (the deletion manifest) never enter bronze
+    forgotten_expr: str | None = None
 
 
 def _glob_filter(globs):
@@ -121,6 +123,8 @@ def ingest_batch(job, batch, batch_id):
             bad[r["_source_file"]] = f"not text: {r['nul']} of {r['n']} lines hold NUL bytes, {r['undecodable']} are not UTF-8"
     stream_id = ops.stream_app_id(spark, job.checkpoint)
     good = source.where(~F.col("_source_file").isin(list(bad))) if bad else source
+    if job.forgotten_expr:
+        good = good.where(f"NOT coalesce({job.forgotten_expr}, false)")
     if job.location:
         faults.crash_when_files_appear("ingest.write", job.location)
     conflicts.with_retry(spark, job.conflicts_table, job.run_id, job.bronze["table"], "ingest append", lambda: (
@@ -152,8 +156,12 @@ def ingest(ctx, path_name, bronze):
     """Incremental ingestion into a bronze table. The checkpoint's file log makes each landed file count once."""
     before = _version(ctx, bronze["table"])
     checkpoint = ctx.checkpoint(path_name, bronze["name"], "ingest")
+    forgotten = forget.raw_line_expr(forget.requests(ctx))
     if path_name == "AP":
-        writer = (landed_files(ctx, path_name, bronze, lenient=True).drop("_file_size").writeStream.format("delta")
+        stream = landed_files(ctx, path_name, bronze, lenient=True).drop("_file_size")
+        if forgotten:
+            stream = stream.where(f"NOT coalesce({forgotten}, false)")
+        writer = (stream.writeStream.format("delta")
                   .option("checkpointLocation", checkpoint).trigger(availableNow=True))
         # locally the sink is the table's path: toTable() through the session catalog races when flows run in parallel
         query = writer.start(ctx.table_location(bronze["table"])) if ctx.warehouse else writer.toTable(bronze["table"])
@@ -161,7 +169,8 @@ def ingest(ctx, path_name, bronze):
         job = IngestJob(bronze=bronze, checkpoint=checkpoint, metrics_table=ctx.plan["ops"]["batchMetricsTable"],
                         files_table=ctx.plan["ops"]["quarantinedFilesTable"], conflicts_table=ctx.plan["ops"]["writeConflictsTable"],
                         attempt=uuid.uuid4().hex, run_id=ctx.run_id,
-                        location=ctx.table_location(bronze["table"]) if ctx.warehouse else None, auto_loader=ctx.auto_loader)
+                        location=ctx.table_location(bronze["table"]) if ctx.warehouse else None, auto_loader=ctx.auto_loader,
+                        forgotten_expr=forgotten)
 
         def handle(batch, batch_id):
             ingest_batch(job, batch, batch_id)

@@ -198,7 +198,8 @@ def run_step(ctx, path_name, silver, step):
     def handle(batch, batch_id):
         fn(job, batch, batch_id)
 
-    query = (ctx.spark.readStream.format("delta").table(silver["bronzeTable"]).writeStream
+    # skipChangeCommits: carrying out a deletion request DELETEs from bronze; those commits hold nothing to process
+    query = (ctx.spark.readStream.format("delta").option("skipChangeCommits", "true").table(silver["bronzeTable"]).writeStream
              .foreachBatch(handle)
              .option("checkpointLocation", job.checkpoint)
              .trigger(availableNow=True)

@@ -4,11 +4,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import gold as gold_steps
 from . import ingest as ingest_steps
-from . import conflicts, ops
+from . import conflicts, faults, forget, ops
+from . import replay as replay_steps
 from . import silver as silver_steps
 from .tables import ensure_table
 
 CP_TASKS = ("ingest", "validate", "merge", "completeness", "publish")
+# tasks of the deletion job (not part of the CP graph)
+OTHER_TASKS = ("forget",)
 
 # Independent tables of one step run side by side: on small data a step is mostly driver-side
 # latency (planning, Delta log I/O), which overlaps well even on 2 cores.
@@ -32,6 +35,9 @@ def prepare(ctx, path_name):
     ensure_table(ctx, o["batchMetricsTable"], ops.BATCH_METRICS_DDL)
     ensure_table(ctx, o["quarantinedFilesTable"], ingest_steps.QUARANTINED_FILES_DDL)
     ensure_table(ctx, o["writeConflictsTable"], conflicts.CONFLICTS_DDL)
+    ensure_table(ctx, o["publishLogTable"], gold_steps.PUBLISH_LOG_DDL)
+    ensure_table(ctx, o["replaysTable"], replay_steps.REPLAYS_DDL)
+    ensure_table(ctx, o["deletionRequestsTable"], forget.DELETION_DDL)
     for b in path["bronze"]:
         ingest_steps.ensure_bronze(ctx, b)
     for s in path["silver"]:
@@ -43,20 +49,33 @@ def run_cp_task(ctx, task):
     if not path:
         return
     prepare(ctx, "CP")
+    _run_cp_task(ctx, task, path)
+    # the task is done, the next one has not started (a crash test kills the engine here)
+    faults.crash_point(f"after_task:{task}")
+
+
+def _run_cp_task(ctx, task, path):
     if task == "ingest":
         each(lambda b: ingest_steps.ingest(ctx, "CP", b), path["bronze"])
     elif task == "validate":
         each(lambda s: silver_steps.validate(ctx, "CP", s), path["silver"])
     elif task == "merge":
         each(lambda s: silver_steps.merge(ctx, "CP", s), path["silver"])
+        if ctx.replay:
+            # the replay window: restore what silver lacks from the landing zone, then audit the replay
+            results = [replay_steps.replay_silver(ctx, s, ctx.replay) for s in replay_steps.selected(ctx, ctx.replay)]
+            replay_steps.record(ctx, ctx.replay, results, dry_run=False)
+            ctx.metrics["replay"] = results
     elif task == "completeness":
         for g in path["gold"]:
             gold_steps.completeness(ctx, g)
     elif task == "publish":
         for g in path["gold"]:
             gold_steps.publish(ctx, g)
+    elif task == "forget":
+        ctx.metrics["forget"] = forget.carry_out(ctx)
     else:
-        raise ValueError(f"unknown CP task {task!r}; expected one of {', '.join(CP_TASKS)}")
+        raise ValueError(f"unknown CP task {task!r}; expected one of {', '.join(CP_TASKS + OTHER_TASKS)}")
 
 
 def run_ap(ctx):

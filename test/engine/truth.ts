@@ -14,6 +14,8 @@ export interface Truth {
   quarantinedByReason: Record<string, Record<string, number>>;
   unique: Record<string, number>;
   watermarks: Record<string, number>;
+  /** Valid events per region stamped beyond the allowed clock skew (never a watermark). */
+  skewed: Record<string, number>;
   /** `${date}|${account}|${workspace}|${sku}` → [micro-DBUs, count] over unique valid billing events. */
   billingDaily: Map<string, [bigint, number]>;
   completeDays: string[];
@@ -60,15 +62,29 @@ function reason(source: string, line: string, regions: readonly string[]): strin
   return undefined;
 }
 
-export function computeTruth(landing: string, regions: readonly string[], latenessMs = 30 * 60_000): Truth {
-  const t: Truth = { landed: {}, quarantinedByReason: {}, unique: {}, watermarks: {}, billingDaily: new Map(), completeDays: [], allDays: [] };
+export interface TruthOptions {
+  latenessMs?: number;
+  /** Files that are not part of the data (poison files, quarantined whole). */
+  skipFile?: (file: string) => boolean;
+  /** Lines that are gone (a carried-out deletion request). */
+  forgotten?: (line: string) => boolean;
+  /** Events stamped this far past now never advance a watermark (they arrived before now). */
+  maxClockSkewMs?: number;
+}
+
+export function computeTruth(landing: string, regions: readonly string[], opts: TruthOptions = {}): Truth {
+  const latenessMs = opts.latenessMs ?? 30 * 60_000;
+  const skewLimit = Date.now() + (opts.maxClockSkewMs ?? 5 * 60_000);
+  const t: Truth = { landed: {}, quarantinedByReason: {}, unique: {}, watermarks: {}, skewed: {}, billingDaily: new Map(), completeDays: [], allDays: [] };
   const billing = new Map<string, Record<string, any>>();
   for (const source of sources) {
     const seen = new Set<string>();
     t.landed[source] = 0;
     t.quarantinedByReason[source] = {};
     for (const file of listFiles(join(landing, source)).sort()) {
+      if (opts.skipFile?.(file)) continue;
       for (const line of readLines(file)) {
+        if (opts.forgotten?.(line)) continue;
         t.landed[source] += 1;
         const r = reason(source, line, regions);
         if (r) {
@@ -77,7 +93,9 @@ export function computeTruth(landing: string, regions: readonly string[], latene
         }
         const e = JSON.parse(line);
         const ms = Date.parse(e.event_time);
-        t.watermarks[e.region] = Math.max(t.watermarks[e.region] ?? 0, ms);
+        if (ms > skewLimit) {
+          if (!seen.has(e.event_id)) t.skewed[e.region] = (t.skewed[e.region] ?? 0) + 1;
+        } else t.watermarks[e.region] = Math.max(t.watermarks[e.region] ?? 0, ms);
         seen.add(e.event_id);
         if (source === "billing_usage") billing.set(e.event_id, e);
       }

@@ -102,7 +102,7 @@ describe("what the bundle carries", () => {
       expect(t.timeout_seconds).toBe(7200);
     }
     expect(job.health.rules[0]).toEqual({ metric: "STREAMING_BACKLOG_FILES", op: "GREATER_THAN", value: 500 });
-    expect(job.parameters.map((p: any) => p.name)).toEqual(["catalog", "landing_root", "checkpoint_root", "replay_from", "replay_to"]);
+    expect(job.parameters.map((p: any) => p.name)).toEqual(["catalog", "landing_root", "checkpoint_root", "replay_from", "replay_to", "replay_sources"]);
     expect(job.email_notifications.on_failure).toEqual(["billing-oncall@example.com"]);
   });
 

@@ -8,6 +8,9 @@ import { registerEngine } from "./engine-command.ts";
 import { registerQuery } from "./query-command.ts";
 import { registerRun } from "./run-command.ts";
 import { registerSample } from "./sample-command.ts";
+import { registerForget } from "./forget-command.ts";
+import { registerReplay } from "./replay-command.ts";
+import { registerSimulate } from "./simulate-command.ts";
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("lakebundle")
@@ -22,6 +25,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerSample(program, io, setExit);
   registerRun(program, io, setExit);
   registerQuery(program, io, setExit);
+  registerReplay(program, io, setExit);
+  registerForget(program, io, setExit);
+  registerSimulate(program, io, setExit);
   registerEngine(program, io, setExit);
   return program;
 }

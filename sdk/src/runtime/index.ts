@@ -1,4 +1,4 @@
-export type { Progress, QueryResult, RunRequest, RunSummary, Runtime, SilverSummary } from "./runtime.ts";
+export type { ForgetResult, Progress, QueryResult, ReplayPlan, ReplayResult, ReplayWindow, RunRequest, RunSummary, Runtime, SilverSummary } from "./runtime.ts";
 export { DataGateError, EngineError, ServerlessGuardError } from "./runtime.ts";
 export { EngineBusyError, enginePeakRssKb, findEngine, listEngines, startEngine, stopEngine } from "./local/connect-server.ts";
 export type { EngineState, EngineStatus } from "./local/connect-server.ts";

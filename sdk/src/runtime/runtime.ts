@@ -10,6 +10,47 @@ export interface RunRequest {
   /** CP tasks to run (default: the whole graph). */
   readonly tasks?: readonly string[];
   readonly runId?: string;
+  /** Replay window: the CP merge task restores what silver lacks for it from the landing zone. */
+  readonly replay?: ReplayWindow;
+}
+
+/** Event-time window [from, to), ISO-8601 instants; `sources` empty = every source. */
+export interface ReplayWindow {
+  from: string;
+  to: string;
+  sources: string[];
+}
+
+export interface ReplayTablePlan {
+  table: string;
+  filesListed: number;
+  filesWithLines: number;
+  lines: number;
+  valid: number;
+  invalid: number;
+  /** Valid events of the window silver does not hold: what the replay would restore. */
+  missing: number;
+  days: string[];
+}
+
+export interface ReplayPlan {
+  tables: ReplayTablePlan[];
+  /** Gold tables whose days can be restated by the replay. */
+  gold: string[];
+}
+
+export interface ReplayResult {
+  table: string;
+  filesListed: number;
+  lines: number;
+  inserted: number;
+  quarantinedAdded: number;
+  days: string[];
+}
+
+export interface ForgetResult {
+  requestId: string;
+  carriedOut: { requestId: string; accountId: string | null; workspaceId: string | null; deletedRows: Record<string, number>; purgeDue: string }[];
 }
 
 export interface SilverSummary {
@@ -35,6 +76,7 @@ export interface RunSummary {
     silver?: Record<string, { landed: number; invalid: number; expectations: Record<string, number> }>;
     publish?: Record<string, { published: string[]; restated: string[]; withheld: string[] }>;
     ingested?: Record<string, number>;
+    replay?: ReplayResult[];
   };
   seconds: number;
   engine?: { jvmPeakRssKb: number; warm: boolean };

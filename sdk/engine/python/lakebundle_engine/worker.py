@@ -47,7 +47,7 @@ class Worker:
         return RunContext(
             spark=self.spark, plan=load_plan(params["plan"], LOCAL_CATALOG), landing_root=os.path.abspath(params["landing"]),
             checkpoint_root=os.path.join(self.warehouse, "_checkpoints"), catalog=LOCAL_CATALOG, warehouse=self.warehouse,
-            run_id=params.get("runId", "local"),
+            run_id=params.get("runId", "local"), replay=params.get("replay"),
             progress=lambda m: emit({"id": request_id, "event": "progress", "message": m}))
 
     def run(self, params, request_id):
@@ -65,6 +65,31 @@ class Worker:
         summary = summarize(ctx, paths)
         summary["seconds"] = round(time.time() - started, 3)
         return summary
+
+    def replay_plan(self, params, request_id):
+        """What a replay of the window would read and change (reads only; recorded as a dry run when asked)."""
+        from lakebundle_jobs import replay
+        from lakebundle_jobs.tasks import prepare
+
+        ctx = self.context(params, request_id)
+        prepare(ctx, "CP")
+        results = [replay.plan_silver(ctx, s, params["replay"]) for s in replay.selected(ctx, params["replay"])]
+        if params.get("record"):
+            replay.record(ctx, params["replay"], results, dry_run=True)
+        return {"tables": results, "gold": [g["table"] for g in ctx.plan["paths"]["CP"]["gold"]
+                                           if g["silverTable"] in {r["table"] for r in results if r["days"]}]}
+
+    def forget(self, params, request_id):
+        """Record a deletion request; with `carryOut`, run the deletion job's task at once."""
+        from lakebundle_jobs import forget
+        from lakebundle_jobs.tasks import prepare
+
+        ctx = self.context(params, request_id)
+        for path_name in ctx.plan["paths"]:
+            prepare(ctx, path_name)
+        rid = forget.request(ctx, params.get("accountId"), params.get("workspaceId"))
+        done = forget.carry_out(ctx) if params.get("carryOut", True) else []
+        return {"requestId": rid, "carriedOut": done}
 
     def analyze(self, params, request_id):
         from .analyze import analyze

@@ -3,7 +3,10 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { DataGateError, EngineError, ServerlessGuardError, type Progress, type QueryResult, type RunRequest, type RunSummary, type Runtime } from "../runtime.ts";
+import {
+  DataGateError, EngineError, ServerlessGuardError, type ForgetResult, type Progress, type QueryResult, type ReplayPlan, type ReplayWindow,
+  type RunRequest, type RunSummary, type Runtime,
+} from "../runtime.ts";
 import { enginePeakRssKb, findEngine, killEngineNow, logFile, startEngine, stopEngine, type EngineState } from "./connect-server.ts";
 import { engineDirs } from "./engine-setup.ts";
 
@@ -44,7 +47,7 @@ export class LocalRuntime implements Runtime {
     const log = openSync(logFile(warehouse), "a");
     const child = spawn(dirs.python, ["-m", "lakebundle_engine.worker", `sc://127.0.0.1:${engine.port}`, warehouse], {
       cwd: warehouse,
-      env: { ...process.env, PYTHONPATH: [jobs, python, join(python, "site")].join(":"), PYTHONUNBUFFERED: "1" },
+      env: { ...process.env, PYTHONPATH: [jobs, python, join(python, "site")].join(":"), PYTHONUNBUFFERED: "1", LAKEBUNDLE_ENGINE_PID: String(engine.pid) },
       stdio: ["pipe", log, log, "pipe"],
     });
     closeSync(log);
@@ -98,8 +101,25 @@ export class LocalRuntime implements Runtime {
       paths: request.paths ?? ["AP", "CP"],
       ...(request.tasks ? { tasks: request.tasks } : {}),
       runId: request.runId ?? "local",
+      ...(request.replay ? { replay: request.replay } : {}),
     }, progress);
     return { ...summary, engine: { jvmPeakRssKb: enginePeakRssKb(this.engine), warm: !this.owned } };
+  }
+
+  /** What a replay of the window would read and change; `record` audits it as a dry run. */
+  replayPlan(request: { bundleDir: string; landing: string; replay: ReplayWindow; record?: boolean }): Promise<ReplayPlan> {
+    return this.call<ReplayPlan>("replay_plan", this.bundleParams(request, { replay: request.replay, record: request.record ?? false }));
+  }
+
+  /** Records a deletion request and (by default) carries it out at once, as the deletion job does. */
+  forget(request: { bundleDir: string; landing: string; accountId?: string; workspaceId?: string; carryOut?: boolean }, progress?: Progress): Promise<ForgetResult> {
+    return this.call<ForgetResult>("forget", this.bundleParams(request, {
+      accountId: request.accountId ?? null, workspaceId: request.workspaceId ?? null, carryOut: request.carryOut ?? true,
+    }), progress);
+  }
+
+  private bundleParams(request: { bundleDir: string; landing: string }, extra: Record<string, unknown>): Record<string, unknown> {
+    return { plan: join(resolve(request.bundleDir), "src", "plan.json"), landing: resolve(request.landing), runId: "local", ...extra };
   }
 
   /** Parses and analyzes statements against empty tables of the plan's schemas (scratch schemas, nothing run over data). */

@@ -3,7 +3,7 @@ import type { BundleIR } from "../../ir/index.ts";
 import type { Artifact, EmitContext, Target } from "../target.ts";
 import { jsonText, yamlText } from "../yaml-text.ts";
 import { dltSql } from "./dlt-sql.ts";
-import { jobResource } from "./job-resource.ts";
+import { forgetJobResource, jobResource } from "./job-resource.ts";
 import { pipelineResource, pipelineScheduleJob } from "./pipeline-resource.ts";
 import { checkpointRoot, schemaResources } from "./schema-resources.ts";
 import { schemaNameRef } from "../../compile/table-names.ts";
@@ -38,13 +38,14 @@ export const databricksTarget: Target = {
     const cp = ir.paths.CP;
     if (cp) {
       const key = `${ir.resourceKey}_cp`;
-      const job = jobResource(ir, cp, {
+      const paths = {
         taskFile: "../../../jobs/lakebundle_task.py",
         planWorkspacePath: `\${workspace.file_path}/${ctx.bundleDir}/src/plan.json`,
         schemaNames: Object.fromEntries(Object.keys(ir.schemas).map((s) => [s, schemaNameRef(ir.resourceKey, s)])),
         checkpointRoot: checkpointRoot(ir),
-      });
-      artifacts.push({ path: `${resourcesDir}/${key}.job.yml`, content: yamlText({ resources: { jobs: { [key]: job } } }) });
+      };
+      artifacts.push({ path: `${resourcesDir}/${key}.job.yml`, content: yamlText({ resources: { jobs: { [key]: jobResource(ir, cp, paths) } } }) });
+      artifacts.push({ path: `${resourcesDir}/${ir.resourceKey}_forget.job.yml`, content: yamlText({ resources: { jobs: { [`${ir.resourceKey}_forget`]: forgetJobResource(ir, paths) } } }) });
     }
     artifacts.push({ path: `${ctx.bundleDir}/src/plan.json`, content: jsonText(enginePlan(ir)) });
     return artifacts;

@@ -37,6 +37,7 @@ export function jobResource(ir: BundleIR, path: PathNode, paths: JobPaths): Reco
       { name: "checkpoint_root", default: paths.checkpointRoot },
       { name: "replay_from", default: "" },
       { name: "replay_to", default: "" },
+      { name: "replay_sources", default: "" },
     ],
     environments: [{ environment_key: "default", spec: { environment_version: "2" } }],
     tasks: cpTasks.map((task, i) => ({
@@ -58,6 +59,7 @@ export function jobResource(ir: BundleIR, path: PathNode, paths: JobPaths): Reco
           "--checkpoint-root", "{{job.parameters.checkpoint_root}}",
           "--replay-from", "{{job.parameters.replay_from}}",
           "--replay-to", "{{job.parameters.replay_to}}",
+          "--replay-sources", "{{job.parameters.replay_sources}}",
           "--run-id", "{{job.run_id}}",
         ],
       },
@@ -91,4 +93,44 @@ function backlogRules(alert: { files?: number | undefined; bytes?: number | unde
   if (alert?.files !== undefined) rules.push({ metric: "STREAMING_BACKLOG_FILES", op: "GREATER_THAN", value: alert.files });
   if (alert?.bytes !== undefined) rules.push({ metric: "STREAMING_BACKLOG_BYTES", op: "GREATER_THAN", value: alert.bytes });
   return rules;
+}
+
+/**
+ * The deletion job: carries out recorded deletion requests (`lakebundle forget`) in every table, then
+ * VACUUMs them; daily, so a request is carried out within a day and its files purged within the
+ * retention after that. It runs the same task code with `--task forget`.
+ */
+export function forgetJobResource(ir: BundleIR, paths: JobPaths): Record<string, unknown> {
+  return {
+    name: `${ir.name} deletion requests`,
+    description: `Carries out deletion requests of ${ir.name} (ops.deletion_requests): DELETE from bronze, quarantine, silver and gold, then VACUUM. Re-running is a no-op.`,
+    max_concurrent_runs: 1,
+    queue: { enabled: true },
+    parameters: [
+      { name: "catalog", default: "${var.catalog}" },
+      { name: "landing_root", default: ir.landingRoot },
+      { name: "checkpoint_root", default: paths.checkpointRoot },
+    ],
+    environments: [{ environment_key: "default", spec: { environment_version: "2" } }],
+    schedule: { quartz_cron_expression: "0 0 3 * * ?", timezone_id: "UTC" },
+    tasks: [{
+      task_key: "forget",
+      description: "delete the rows of every pending deletion request, VACUUM, audit",
+      environment_key: "default",
+      max_retries: 3,
+      min_retry_interval_millis: 300_000,
+      spark_python_task: {
+        python_file: paths.taskFile,
+        parameters: [
+          "--plan", paths.planWorkspacePath, "--path", "CP", "--task", "forget",
+          "--catalog", "{{job.parameters.catalog}}",
+          ...Object.entries(paths.schemaNames).flatMap(([logical, ref]) => ["--schema", `${logical}=${ref}`]),
+          "--landing-root", "{{job.parameters.landing_root}}",
+          "--checkpoint-root", "{{job.parameters.checkpoint_root}}",
+          "--run-id", "{{job.run_id}}",
+        ],
+      },
+    }],
+    tags: { "lakebundle.bundle": ir.name, "lakebundle.path": "CP", ...ir.tags },
+  };
 }
