@@ -7,6 +7,7 @@ raw line), silver and gold, then VACUUMs each table under its retention, after w
 gone from storage; the audit row says when it was done and when the purge is due.
 """
 import json
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -97,7 +98,7 @@ def carry_out(ctx):
     results = []
     for req in pending:
         reqs = [(req["account_id"], req["workspace_id"])]
-        deleted = {}
+        deleted, retention = {}, 0
         for name, kind in _tables(ctx.plan):
             if not table_exists(ctx, name):
                 continue
@@ -113,10 +114,21 @@ def carry_out(ctx):
                 # removes files no version within the retention needs; the deleted ones go once it has passed
                 spark.sql(f"VACUUM {name}").collect()
                 deleted[name.split(".", 1)[1]] = n
+                retention = max(retention, _retention_days(spark, name))
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        details = {"deletedRows": deleted, "purgeDue": (now + timedelta(days=PURGE_DAYS)).isoformat(timespec="seconds") + "Z"}
+        details = {"deletedRows": deleted, "purgeDue": (now + timedelta(days=retention)).isoformat(timespec="seconds") + "Z",
+                   "retentionDays": retention}
         _log(ctx, req["request_id"], req["account_id"], req["workspace_id"], "carried_out", details)
         ctx.say(f"forget {req['account_id'] or ''}{'/' if req['account_id'] and req['workspace_id'] else ''}{req['workspace_id'] or ''}: "
                 f"deleted {sum(deleted.values())} rows in {len(deleted)} tables")
         results.append({"requestId": req["request_id"], "accountId": req["account_id"], "workspaceId": req["workspace_id"], **details})
     return results
+
+
+def _retention_days(spark, table):
+    """Days after which VACUUM may remove a deleted file: the table's deletedFileRetentionDuration (Delta's
+    default is 7 days; generated tables never keep deleted files longer than PURGE_DAYS)."""
+    rows = spark.sql(f"SHOW TBLPROPERTIES {table}").collect()
+    value = next((r["value"] for r in rows if r["key"] == "delta.deletedFileRetentionDuration"), None)
+    m = re.match(r"interval\s+(\d+)\s+day", value or "", re.I)
+    return int(m.group(1)) if m else PURGE_DAYS

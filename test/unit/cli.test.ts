@@ -91,6 +91,29 @@ describe("lakebundle CLI", () => {
     expect(run.err).toContain("pass --local");
   });
 
+  it("replay, forget and simulate refuse bad windows and flags before touching an engine", async () => {
+    const base = ["platform-telemetry", "--local", "--landing", "x", "--warehouse", "y", "--project", root];
+    const notDate = await cli("replay", ...base, "--from", "yesterday", "--to", "2026-11-02");
+    expect(notDate.code).toBe(2);
+    expect(notDate.err).toContain('--from "yesterday" is not a date or an instant');
+    expect(notDate.err).toContain("--from 2026-11-01T06:00:00Z");
+    const backwards = await cli("replay", ...base, "--from", "2026-11-02", "--to", "2026-11-01");
+    expect(backwards.code).toBe(2);
+    expect(backwards.err).toContain("is not after --from");
+    const source = await cli("replay", ...base, "--from", "2026-11-01", "--to", "2026-11-02", "--source", "billing");
+    expect(source.code).toBe(2);
+    expect(source.err).toContain("use one of audit_logs, billing_usage, cluster_metrics, job_events");
+    const target = await cli("replay", "platform-telemetry", "-t", "dev", "--from", "2026-11-01", "--to", "2026-11-02", "--project", root);
+    expect(target.code).toBe(2);
+    expect(target.err).toContain("replay_from, replay_to");
+    const nothing = await cli("forget", ...base);
+    expect(nothing.code).toBe(2);
+    expect(nothing.err).toContain("--account-id");
+    const region = await cli("simulate", "partition", "platform-telemetry", "--region", "mars", "--project", root);
+    expect(region.code).toBe(2);
+    expect(region.err).toContain("use one of us-east-1, us-west-2, eu-west-1");
+  });
+
   it("sample is deterministic: same seed, same bytes", async () => {
     const a = join(temp, "sample-a");
     const b = join(temp, "sample-b");

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 import traceback
 
@@ -140,8 +141,33 @@ def _error(err):
     return {"kind": "engine", "message": _first_meaningful(text), "detail": traceback.format_exc()}
 
 
+ENGINE_DIED = 75
+
+
+def _engine_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def watch_engine(pid):
+    """Exit at once when the engine's JVM dies: the Connect client would otherwise retry the lost server
+    for minutes before any call failed."""
+    def watch():
+        while _engine_alive(pid):
+            time.sleep(0.5)
+        sys.stderr.write(f"the local engine (pid {pid}) died; its client stops\n")
+        os._exit(ENGINE_DIED)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main():
     url, warehouse = sys.argv[1], sys.argv[2]
+    if os.environ.get("LAKEBUNDLE_ENGINE_PID"):
+        watch_engine(int(os.environ["LAKEBUNDLE_ENGINE_PID"]))
     try:
         worker = Worker(url, warehouse)
         version = worker.spark.version

@@ -10,6 +10,9 @@ import {
 import { enginePeakRssKb, findEngine, killEngineNow, logFile, startEngine, stopEngine, type EngineState } from "./connect-server.ts";
 import { engineDirs } from "./engine-setup.ts";
 
+/** Exit code of the client when the engine's JVM died under it (worker.py: ENGINE_DIED). */
+const ENGINE_DIED = 75;
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
@@ -79,7 +82,9 @@ export class LocalRuntime implements Runtime {
       else p.resolve(msg.result);
     });
     this.child.on("exit", (code) => {
-      this.exited = new EngineError(`the local engine client exited (code ${code}); see ${this.logFile}`);
+      this.exited = new EngineError(code === ENGINE_DIED
+        ? `the local engine (pid ${this.engine.pid}) died during the call; rerun to continue (every step is idempotent); see ${this.logFile}`
+        : `the local engine client exited (code ${code}); see ${this.logFile}`);
       for (const p of this.pending.values()) p.reject(this.exited);
       this.pending.clear();
     });
