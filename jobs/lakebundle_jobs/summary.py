@@ -80,5 +80,6 @@ def _display_names(out):
     short = lambda d: {k.split(".", 1)[1] if k.count(".") == 2 else k: v for k, v in d.items()}  # noqa: E731
     for key in ("tables", "silver", "gold"):
         out[key] = short(out[key])
-    out["metrics"] = {k: short(v) if k not in ("watermarks", "clockSkewed") else v for k, v in out["metrics"].items()}
+    # per-table metrics are dicts keyed by table; lists (replay, forget) and per-region dicts keep their names
+    out["metrics"] = {k: short(v) if isinstance(v, dict) else v for k, v in out["metrics"].items()}
     return out

@@ -76,6 +76,9 @@ async function expectExact(): Promise<void> {
   const logged = (await q("SELECT gold_version, count(*) FROM ops.publish_log GROUP BY 1 ORDER BY 1")).map((r) => [Number(r[0]), Number(r[1])]);
   expect(logged).toEqual(merges.map((v) => [v, 1]));
   expect(await q("SELECT gold_version, usage_date, account_id, workspace_id, sku FROM gold.billing_restatements GROUP BY ALL HAVING count(*) > 1")).toEqual([]);
+  const audit = Number((await q("SELECT count(*) FROM gold.billing_restatements"))[0]![0]);
+  console.log(`compared with truth: ${gold.length} gold rows, ${sources.reduce((a, s) => a + truth.unique[s]!, 0)} silver events, `
+    + `${sources.reduce((a, s) => a + truth.landed[s]!, 0)} bronze lines; ${merges.length} gold versions each logged once; ${audit} audit rows`);
 }
 
 beforeAll(async () => {

@@ -3,12 +3,13 @@
  * 30 days, deletion requests, write conflicts, and a region partition. Truth comes from the landing files
  * (test/engine/truth.ts), never from the engine.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineDirs, LocalRuntime, setupEngine, type RunSummary } from "../../sdk/src/runtime/index.ts";
 import { generateSample } from "../../sdk/src/sample/index.ts";
@@ -204,10 +205,12 @@ describe("deletion requests", { timeout: 900_000 }, () => {
 });
 
 describe("write conflicts", { timeout: 900_000 }, () => {
-  it("two writers racing into one Delta table conflict for real, are retried and recorded, and lose no write; other days do not conflict", () => {
+  it("two writers racing into one Delta table conflict for real, are retried and recorded, and lose no write; other days do not conflict", async () => {
     const dirs = engineDirs(root);
-    const out = execFileSync(dirs.python, [join(root, "test", "engine", "race_merges.py"), `sc://127.0.0.1:${runtime.engine.port}`, warehouse], {
+    // asynchronous and bounded: a hung client fails this test instead of blocking the whole run
+    const { stdout: out } = await promisify(execFile)(dirs.python, [join(root, "test", "engine", "race_merges.py"), `sc://127.0.0.1:${runtime.engine.port}`, warehouse], {
       env: { ...process.env, PYTHONPATH: [join(root, "jobs"), join(root, "sdk", "engine", "python", "site")].join(":") }, encoding: "utf8",
+      timeout: 300_000, killSignal: "SIGKILL",
     });
     const result = JSON.parse(out.trim().split("\n").pop()!);
     console.log(`write conflicts: ${JSON.stringify(result)}`);

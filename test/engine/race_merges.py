@@ -2,6 +2,7 @@
 a scheduled run). Same day: a real Delta conflict, retried and recorded; different days: none (pruning).
 Prints one JSON line: rows written and conflicts recorded per scenario."""
 import json
+import os
 import sys
 import threading
 
@@ -16,8 +17,14 @@ SILVER = {"table": TABLE, "dedup": {"keys": ["event_id"], "sequenceBy": "event_t
 ROUNDS = 4
 
 
+# every session stays referenced until the process ends: a Connect session closed by the garbage
+# collector (SparkSession.__del__) can deadlock in grpc's channel close while other threads use the server
+SESSIONS = []
+
+
 def session():
-    return SparkSession.builder.remote(url).create()
+    SESSIONS.append(SparkSession.builder.remote(url).create())
+    return SESSIONS[-1]
 
 
 def setup(spark):
@@ -57,4 +64,5 @@ for scenario, days in (("same_day", ("2026-10-05", "2026-10-05")), ("other_days"
     recorded = main.sql(f"SELECT exception_class, outcome, count(*) AS n FROM {CONFLICTS} WHERE run_id = 'race-{scenario}' GROUP BY ALL").collect()
     out[scenario] = {"rows": main.table(TABLE).count(), "expected": 2 * ROUNDS * 200, "errors": errors,
                      "conflicts": [r.asDict() for r in recorded]}
-print(json.dumps(out))
+print(json.dumps(out), flush=True)
+os._exit(0)  # no finalizers: the sessions' channels are closed by the process ending
