@@ -176,7 +176,9 @@ describe("deletion requests", { timeout: 900_000 }, () => {
 
   it("forget removes every trace from every table's current version, audited; replay and ingestion cannot bring it back", async () => {
     expect(await n("SELECT count(*) FROM silver.billing_usage WHERE account_id = 'acct-2' AND workspace_id = 'ws-103'")).toBeGreaterThan(0);
+    const started = Date.now();
     const result = await runtime.forget({ bundleDir, landing, accountId: "acct-2", workspaceId: "ws-103" });
+    const seconds = (Date.now() - started) / 1000;
     expect(result.carriedOut.length).toBe(1);
     expect(result.carriedOut[0]!.deletedRows["silver.billing_usage"]).toBeGreaterThan(0);
     const traces = async () => {
@@ -194,7 +196,7 @@ describe("deletion requests", { timeout: 900_000 }, () => {
     const details = JSON.parse(String(audit[1]![2]));
     expect(details.purgeDue).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(details.retentionDays).toBeLessThanOrEqual(7); // purged from storage within the 7-day policy
-    console.log(`forget: ${JSON.stringify(details)}`);
+    console.log(`forget (${seconds.toFixed(1)} s): ${JSON.stringify(details)}`);
     // a replay of everything and a new file of the same subject: neither brings it back
     writeFileSync(join(landing, "billing_usage", "region=us-east-1", "incoming", "late-acct-2.jsonl"),
       `${billing("forgotten-late-0", "2026-10-20T10:00:00Z", { account_id: "acct-2", workspace_id: "ws-103" })}\n`);
