@@ -1,10 +1,14 @@
 """Deletion requests ("forget account X / workspace W"): recorded, carried out in every table, audited.
 
 The request table (ops.deletion_requests) is also the deletion manifest of the immutable landing zone:
-CP ingestion and replay drop lines of a forgotten account or workspace, so no re-ingestion or replay
-can bring them back. Carrying a request out DELETEs the rows from bronze and quarantine (matched in the
-raw line), silver and gold, then VACUUMs each table under its retention, after which the deleted files are
-gone from storage; the audit row says when it was done and when the purge is due.
+CP ingestion, validation, merge and replay drop lines of a forgotten account or workspace, so no
+re-ingestion or replay can bring them back. Carrying a request out DELETEs its rows from bronze and
+quarantine (matched in the raw line), silver and gold of the CP job, and from the AP pipeline's
+streaming tables; then `REORG TABLE … APPLY (PURGE)` rewrites the files whose rows were only marked
+deleted by deletion vectors. Each later run VACUUMs those tables once the retention has passed and
+records the purge. AP materialized views are never DELETEd (Databricks refuses DML on them): they are
+recomputed from AP silver by the pipeline. AP ingestion has no manifest filter (the pipeline would need
+the ops table before its first update), so every run re-applies all requests to the AP tables.
 """
 import json
 import re
@@ -20,37 +24,60 @@ DELETION_DDL = ("request_id STRING, account_id STRING, workspace_id STRING, even
                 "details STRING, run_id STRING")
 # the policy: a request is carried out at once and its files purged within this many days
 PURGE_DAYS = 7
+_RAW_ACCOUNT = "get_json_object(_raw, '$.account_id')"
+_RAW_WORKSPACE = "get_json_object(_raw, '$.workspace_id')"
 
 
 def requests(ctx):
+    """(account, workspace, workspaces of the account) of every request; the workspaces are those found
+    when the request was carried out (events of a workspace-only source carry no account id)."""
     table = ctx.plan["ops"]["deletionRequestsTable"]
     if not table_exists(ctx, table):
         return []
-    rows = ctx.spark.table(table).where(F.col("event") == "requested").select("account_id", "workspace_id").collect()
-    return [(r["account_id"], r["workspace_id"]) for r in rows]
-
-
-def _subject_expr(reqs, account_sql, workspace_sql):
-    """SQL true for a line/row of a forgotten subject; None when nothing is forgotten."""
-    parts = []
-    for account, workspace in reqs:
-        cond = []
-        if account and account_sql:
-            cond.append(f"{account_sql} = '{_q(account)}'")
-        if workspace and workspace_sql:
-            cond.append(f"{workspace_sql} = '{_q(workspace)}'")
-        if cond and (not account or account_sql) and (not workspace or workspace_sql):
-            parts.append("(" + " AND ".join(cond) + ")")
-    return " OR ".join(parts) if parts else None
+    rows = ctx.spark.table(table).where(F.col("event").isin("requested", "carried_out")).collect()
+    found = {}
+    for r in rows:
+        if r["event"] == "carried_out":
+            found.setdefault(r["request_id"], set()).update(json.loads(r["details"] or "{}").get("workspaces", []))
+    return sorted({(r["account_id"], r["workspace_id"], tuple(sorted(found.get(r["request_id"], ()))))
+                   for r in rows if r["event"] == "requested"}, key=str)
 
 
 def _q(text):
     return str(text).replace("\\", "\\\\").replace("'", "\\'")
 
 
+def _subject_expr(reqs, account_sql, workspace_sql):
+    """SQL true for a line/row of a forgotten subject; None when nothing is forgotten. An id a row does
+    not carry (NULL, or a table without the column: pass "NULL") does not contradict the request; a row
+    without an account id is matched by its workspace (the request's, or the account's known ones)."""
+    parts = []
+    for account, workspace, workspaces in reqs:
+        if account:
+            by_account = f"{account_sql} = '{_q(account)}'"
+            if workspace:
+                by_account += f" AND coalesce({workspace_sql} = '{_q(workspace)}', true)"
+            ids = [workspace] if workspace else list(workspaces)
+            by_workspace = (f" OR ({account_sql} IS NULL AND {workspace_sql} IN ({', '.join(repr_sql(w) for w in ids)}))"
+                            if ids else "")
+            parts.append(f"(({by_account}){by_workspace})")
+        elif workspace:
+            parts.append(f"({workspace_sql} = '{_q(workspace)}')")
+    return " OR ".join(parts) if parts else None
+
+
+def repr_sql(text):
+    return f"'{_q(text)}'"
+
+
 def raw_line_expr(reqs):
     """Forgotten, judged from the raw landed line (bronze, quarantine, landing files)."""
-    return _subject_expr(reqs, "get_json_object(_raw, '$.account_id')", "get_json_object(_raw, '$.workspace_id')")
+    return _subject_expr(reqs, _RAW_ACCOUNT, _RAW_WORKSPACE)
+
+
+def columns_expr(reqs, columns):
+    return _subject_expr(reqs, "account_id" if "account_id" in columns else "NULL",
+                         "workspace_id" if "workspace_id" in columns else "NULL")
 
 
 def without_forgotten(ctx, parsed, reqs=None):
@@ -74,55 +101,105 @@ def _log(ctx, rid, account_id, workspace_id, event, details):
      .write.format("delta").mode("append").saveAsTable(ctx.plan["ops"]["deletionRequestsTable"]))
 
 
-def _tables(plan):
-    """(table, kind) of every table that can hold a subject: raw-line tables and column tables."""
-    out = []
-    for path in plan["paths"].values():
-        out += [(b["table"], "raw") for b in path["bronze"]]
-        for s in path["silver"]:
-            out += [(s["table"], "columns"), (s["quarantineTable"], "raw")]
+def _tables(plan, path_name):
+    """(table, kind) of every table of a path that can hold a subject and takes a DELETE. AP gold tables are
+    materialized views: recomputed from silver by the pipeline, never DELETEd."""
+    path = plan["paths"].get(path_name)
+    if not path:
+        return []
+    out = [(b["table"], "raw") for b in path["bronze"]]
+    for s in path["silver"]:
+        out += [(s["table"], "columns"), (s["quarantineTable"], "raw")]
+    if path_name == "CP":
         out += [(g["table"], "columns") for g in path["gold"]]
         out += [(g["restatementsTable"], "columns") for g in path["gold"] if g.get("restatementsTable")]
     return out
 
 
+def _workspaces(ctx, account):
+    """The workspaces an account's rows name, in every silver table that has both ids."""
+    found = set()
+    for path in ctx.plan["paths"].values():
+        for s in path["silver"]:
+            if table_exists(ctx, s["table"]) and {"account_id", "workspace_id"} <= set(ctx.spark.table(s["table"]).columns):
+                found.update(r[0] for r in ctx.spark.table(s["table"]).where(F.col("account_id") == account)
+                             .select("workspace_id").distinct().collect() if r[0] is not None)
+    return sorted(found)
+
+
+def _delete(ctx, name, kind, reqs):
+    """DELETE the subjects' rows of one table; returns how many went (from the DELETE's own metrics)."""
+    spark = ctx.spark
+    if not table_exists(ctx, name):
+        return 0
+    expr = raw_line_expr(reqs) if kind == "raw" else columns_expr(reqs, set(spark.table(name).columns))
+    if not expr:
+        return 0
+    result = conflicts.with_retry(spark, ctx.plan["ops"]["writeConflictsTable"], ctx.run_id, name, "forget delete",
+                                  lambda: spark.sql(f"DELETE FROM {name} WHERE {expr}").collect())
+    n = int(result[0][0]) if result and len(result[0]) else 0
+    if n:
+        # with deletion vectors a DELETE only marks rows: rewrite the files that still hold them, so that
+        # VACUUM can remove every file with the subject's data (https://docs.delta.io/latest/delta-deletion-vectors.html)
+        spark.sql(f"REORG TABLE {name} APPLY (PURGE)").collect()
+    return n
+
+
 def carry_out(ctx):
-    """Delete every pending request's rows everywhere, VACUUM, and audit. Repeating it deletes nothing more."""
+    """Carry out every pending request in the CP tables, re-apply every request to the AP streaming tables,
+    VACUUM the tables of requests whose purge is due, and audit each step. Repeating it deletes nothing more."""
     spark = ctx.spark
     table = ctx.plan["ops"]["deletionRequestsTable"]
     if not table_exists(ctx, table):
         return []
-    log = spark.table(table)
-    done = {r[0] for r in log.where(F.col("event") == "carried_out").select("request_id").collect()}
-    pending = [r for r in log.where(F.col("event") == "requested").collect() if r["request_id"] not in done]
+    log = spark.table(table).collect()
+    done = {r["request_id"] for r in log if r["event"] == "carried_out"}
     results = []
-    for req in pending:
-        reqs = [(req["account_id"], req["workspace_id"])]
-        deleted, retention = {}, 0
-        for name, kind in _tables(ctx.plan):
-            if not table_exists(ctx, name):
-                continue
-            columns = set(spark.table(name).columns)
-            expr = raw_line_expr(reqs) if kind == "raw" else _subject_expr(
-                reqs, "account_id" if "account_id" in columns else None, "workspace_id" if "workspace_id" in columns else None)
-            if not expr:
-                continue
-            n = spark.table(name).where(expr).count()
-            if n:
-                conflicts.with_retry(spark, ctx.plan["ops"]["writeConflictsTable"], ctx.run_id, name, "forget delete",
-                                     lambda name=name, expr=expr: spark.sql(f"DELETE FROM {name} WHERE {expr}").collect())
-                # removes files no version within the retention needs; the deleted ones go once it has passed
-                spark.sql(f"VACUUM {name}").collect()
-                deleted[name.split(".", 1)[1]] = n
-                retention = max(retention, _retention_days(spark, name))
+    for req in (r for r in log if r["event"] == "requested" and r["request_id"] not in done):
+        workspaces = _workspaces(ctx, req["account_id"]) if req["account_id"] and not req["workspace_id"] else []
+        reqs = [(req["account_id"], req["workspace_id"], tuple(workspaces))]
+        deleted = {name: n for name, kind in _tables(ctx.plan, "CP") + _tables(ctx.plan, "AP") if (n := _delete(ctx, name, kind, reqs))}
+        retention = max([_retention_days(spark, name) for name in deleted] or [0])
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        details = {"deletedRows": deleted, "purgeDue": (now + timedelta(days=retention)).isoformat(timespec="seconds") + "Z",
-                   "retentionDays": retention}
+        details = {"deletedRows": {name.split(".", 1)[1]: n for name, n in sorted(deleted.items())},
+                   "purgeDue": (now + timedelta(days=retention)).isoformat(timespec="seconds") + "Z",
+                   "retentionDays": retention, "workspaces": workspaces}
         _log(ctx, req["request_id"], req["account_id"], req["workspace_id"], "carried_out", details)
-        ctx.say(f"forget {req['account_id'] or ''}{'/' if req['account_id'] and req['workspace_id'] else ''}{req['workspace_id'] or ''}: "
-                f"deleted {sum(deleted.values())} rows in {len(deleted)} tables")
+        ctx.say(f"forget {_subject(req)}: deleted {sum(deleted.values())} rows in {len(deleted)} tables")
         results.append({"requestId": req["request_id"], "accountId": req["account_id"], "workspaceId": req["workspace_id"], **details})
+    # AP ingestion does not read the manifest: lines of earlier requests' subjects that landed since go here
+    earlier = [r for r in requests(ctx) if any(x["request_id"] in done and (x["account_id"], x["workspace_id"]) == r[:2] for x in log)]
+    again = {name: n for name, kind in _tables(ctx.plan, "AP") if (n := _delete(ctx, name, kind, earlier))}
+    if again:
+        ctx.say(f"forget: {sum(again.values())} newly landed rows of forgotten subjects removed from the AP tables")
+    ctx.metrics["forgetPurged"] = _purge_due(ctx, log)
     return results
+
+
+def _purge_due(ctx, log):
+    """VACUUM the tables of every carried-out request whose purge date has passed, once; audited as `purged`.
+    Before that date VACUUM could not remove the deleted files (they are within the table's retention)."""
+    purged = {r["request_id"] for r in log if r["event"] == "purged"}
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    out = []
+    for r in log:
+        if r["event"] != "carried_out" or r["request_id"] in purged:
+            continue
+        details = json.loads(r["details"] or "{}")
+        if datetime.fromisoformat(details["purgeDue"].rstrip("Z")) > now:
+            continue
+        catalog = ctx.plan["ops"]["deletionRequestsTable"].split(".")[0]
+        tables = [f"{catalog}.{name}" for name in details.get("deletedRows", {})]
+        for name in tables:
+            if table_exists(ctx, name):
+                ctx.spark.sql(f"VACUUM {name}").collect()
+        _log(ctx, r["request_id"], r["account_id"], r["workspace_id"], "purged", {"vacuumed": sorted(tables)})
+        out.append(r["request_id"])
+    return out
+
+
+def _subject(req):
+    return "/".join(x for x in (req["account_id"], req["workspace_id"]) if x)
 
 
 def _retention_days(spark, table):

@@ -116,7 +116,7 @@ def publish(ctx, gold):
     restated_periods = sorted({str(r[period]) for r in rows if str(r[period]) in published_periods})
     changes.createOrReplaceTempView("_lb_changes")
     # the pruning predicate names the changed periods: the MERGE reads (and conflicts on) only their partitions
-    touched = ", ".join(f"DATE'{p}'" if gold["periodGrain"] == "day" else f"TIMESTAMP'{p}'" for p in sorted({str(r[period]) for r in rows}))
+    touched = ", ".join(_period_literals(changes, period, gold["periodGrain"]))
     on = " AND ".join(f"t.{k} <=> s.{k}" for k in key) + f" AND t.{period} IN ({touched})"
     sets = ", ".join(f"t.{m} = s.new_{m}" for m in measures)
     cols = ", ".join(key + measures)
@@ -125,13 +125,26 @@ def publish(ctx, gold):
              f"WHEN MATCHED AND s.change = 'delete' THEN DELETE "
              f"WHEN MATCHED THEN UPDATE SET {sets} "
              f"WHEN NOT MATCHED AND s.change <> 'delete' THEN INSERT ({cols}) VALUES ({vals})")
+    before = _latest_version(spark, gold["table"])
     _retry(ctx, gold["table"], "publish merge", lambda: spark.sql(merge).collect())
-    version = _latest_version(spark, gold["table"])
+    counts = {c: sum(1 for r in rows if r["change"] == c) for c in ("insert", "update", "delete")}
+    version = _merge_version(spark, gold["table"], before, {"numTargetRowsInserted": str(counts["insert"]),
+                                                            "numTargetRowsUpdated": str(counts["update"]),
+                                                            "numTargetRowsDeleted": str(counts["delete"])})
     # gold is committed, its audit and log are not: the next publish recovers them from gold's history
     faults.crash_point("publish.after_gold")
     _audit(ctx, gold, version, restated if restated_periods else None, new_periods, restated_periods, recovered=False)
     ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": new_periods, "restated": restated_periods, "withheld": withheld}
     ctx.say(f"publish {gold['table']}: published {len(new_periods)} period(s), restated {len(restated_periods)}, withheld {len(withheld)}")
+
+
+def _period_literals(changes, period, grain):
+    """SQL literals of the changed periods. Timestamps are formatted by Spark in the session time zone, the
+    zone a TIMESTAMP literal is read in (a collected Python datetime is in the client's local zone)."""
+    if grain == "day":
+        return [f"DATE'{p}'" for p in _periods(changes, period)]
+    stamps = changes.select(F.date_format(F.col(period), "yyyy-MM-dd HH:mm:ss.SSSSSS")).distinct().collect()
+    return sorted(f"TIMESTAMP'{r[0]}'" for r in stamps if r[0] is not None)
 
 
 def _periods(df, column):
@@ -140,6 +153,17 @@ def _periods(df, column):
 
 def _latest_version(spark, table):
     return int(spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").collect()[0]["version"])
+
+
+def _merge_version(spark, table, before, expected):
+    """The version our MERGE committed: another writer (a replay racing a scheduled run) may have committed
+    after it, so "the latest version" is not enough. Ours is the MERGE after `before` whose row counts are
+    the diff's; with none or several such, the first MERGE after `before`. (A commit tag would be exact, but
+    its conf, spark.databricks.delta.commitInfo.userMetadata, is not one serverless lets a job set.)"""
+    merges = (spark.sql(f"DESCRIBE HISTORY {table}").where((F.col("version") > before) & (F.col("operation") == "MERGE"))
+              .select("version", "operationMetrics").orderBy("version").collect())
+    matching = [r["version"] for r in merges if all((r["operationMetrics"] or {}).get(k) == v for k, v in expected.items())]
+    return int(matching[0] if len(matching) == 1 else merges[0]["version"] if merges else _latest_version(spark, table))
 
 
 def _audit(ctx, gold, version, restated, published, restated_periods, recovered):
@@ -169,7 +193,10 @@ def recover_audit(ctx, gold):
     history = spark.sql(f"DESCRIBE HISTORY {gold['table']}").where(F.col("operation") == "MERGE")
     if last is not None:
         history = history.where(F.col("version") > last)
-    for v in sorted(int(r["version"]) for r in history.select("version").collect()):
+    versions = sorted(int(r["version"]) for r in history.select("version").collect())
+    # with no log row yet, only the last MERGE can be unaudited: every publish first recovers what came before
+    # (older MERGEs of a table published before the log existed were audited then)
+    for v in versions if last is not None else versions[-1:]:
         groups, measures, period = gold["groupColumns"], gold["measureColumns"], gold["periodColumn"]
         o = spark.sql(f"SELECT * FROM {gold['table']} VERSION AS OF {v - 1}").alias("o")
         n = spark.sql(f"SELECT * FROM {gold['table']} VERSION AS OF {v}").alias("n")

@@ -108,9 +108,19 @@ def _readable(job, batch, batch_id):
                 raise RuntimeError(f"cannot list the files of batch {batch_id} (the failed file {path} is not among them): "
                                    "nothing was ingested from it; see the stream's checkpoint") from err
             rest = [f for f in files if f not in bad]
+            if job.auto_loader:
+                # cloud_files_state also lists files processed but not yet marked committed (no latency is
+                # guaranteed for that mark): never read again a file bronze already holds
+                rest = sorted(set(rest) - _in_bronze(spark, job.bronze["table"], rest))
             source = (spark.read.text(rest).selectExpr("value AS _raw", "_metadata.file_path AS _source_file",
                                                        "_metadata.file_size AS _file_size", "current_timestamp() AS _ingested_at")
                       if rest else batch.limit(0))
+
+
+def _in_bronze(spark, table, files):
+    if not files:
+        return set()
+    return {r[0] for r in spark.table(table).where(F.col("_source_file").isin(files)).select("_source_file").distinct().collect()}
 
 
 def ingest_batch(job, batch, batch_id):
@@ -156,11 +166,9 @@ def ingest(ctx, path_name, bronze):
     """Incremental ingestion into a bronze table. The checkpoint's file log makes each landed file count once."""
     before = _version(ctx, bronze["table"])
     checkpoint = ctx.checkpoint(path_name, bronze["name"], "ingest")
-    forgotten = forget.raw_line_expr(forget.requests(ctx))
     if path_name == "AP":
+        # as the pipeline's read_files: no deletion manifest here (the forget job re-applies requests to AP tables)
         stream = landed_files(ctx, path_name, bronze, lenient=True).drop("_file_size")
-        if forgotten:
-            stream = stream.where(f"NOT coalesce({forgotten}, false)")
         writer = (stream.writeStream.format("delta")
                   .option("checkpointLocation", checkpoint).trigger(availableNow=True))
         # locally the sink is the table's path: toTable() through the session catalog races when flows run in parallel
@@ -170,7 +178,7 @@ def ingest(ctx, path_name, bronze):
                         files_table=ctx.plan["ops"]["quarantinedFilesTable"], conflicts_table=ctx.plan["ops"]["writeConflictsTable"],
                         attempt=uuid.uuid4().hex, run_id=ctx.run_id,
                         location=ctx.table_location(bronze["table"]) if ctx.warehouse else None, auto_loader=ctx.auto_loader,
-                        forgotten_expr=forgotten)
+                        forgotten_expr=forget.raw_line_expr(forget.requests(ctx)))
 
         def handle(batch, batch_id):
             ingest_batch(job, batch, batch_id)

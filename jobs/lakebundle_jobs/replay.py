@@ -27,6 +27,11 @@ def _bronze_of(plan, silver):
 
 def selected(ctx, window):
     wanted = window.get("sources") or []
+    known = sorted(_bronze_of(ctx.plan, s)["source"] for s in ctx.plan["paths"]["CP"]["silver"])
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise ValueError(f"replay_sources names {', '.join(unknown)}, which the CP path does not ingest; "
+                         f"use any of {', '.join(known)} (or none for all)")
     return [s for s in ctx.plan["paths"]["CP"]["silver"] if not wanted or _bronze_of(ctx.plan, s)["source"] in wanted]
 
 
@@ -47,7 +52,10 @@ def _window_lines(ctx, silver, window):
     files = _landed_files(ctx, _bronze_of(ctx.plan, silver))
     if not files:
         return None, 0
-    raw = spark.read.text(files).selectExpr("value AS _raw", "_metadata.file_path AS _source_file", "current_timestamp() AS _ingested_at")
+    # arrival = the file's landing time, never the replay's: a clock-skewed event must stay skewed when
+    # replayed later (it would otherwise advance a region watermark). It is at most the original ingest time.
+    raw = spark.read.text(files).selectExpr("value AS _raw", "_metadata.file_path AS _source_file",
+                                            "_metadata.file_modification_time AS _ingested_at")
     parsed = parse(raw, silver).where(_window_filter(silver["eventTime"], window))
     return forget.without_forgotten(ctx, parsed), len(files)
 
@@ -81,8 +89,14 @@ def _latest(parsed, silver):
 def _missing(ctx, parsed, silver):
     """Events of the window silver does not hold (or holds at an earlier sequence)."""
     latest = _latest(parsed, silver)
-    keys = (silver["dedup"] or {}).get("keys") or ["_raw"]
-    seq = (silver["dedup"] or {}).get("sequenceBy")
+    if not silver["dedup"]:
+        # no key: an event is held when silver has a row equal to it in every stored column but its arrival
+        same = [c for c in silver["storedColumns"] if c not in ("_ingested_at", "_source_file")]
+        held = ctx.spark.table(silver["table"]).select(*[F.col(c).alias(f"_t_{c}") for c in same])
+        on = [F.col(c).eqNullSafe(F.col(f"_t_{c}")) for c in same]
+        return latest.join(held, on, "left_anti")
+    keys = silver["dedup"]["keys"]
+    seq = silver["dedup"].get("sequenceBy")
     target = ctx.spark.table(silver["table"]).select(*keys, *([F.col(seq).alias("_t_seq")] if seq else []), F.lit(1).alias("_held"))
     joined = latest.join(target, keys, "left")
     cond = F.col("_held").isNull()
@@ -139,7 +153,10 @@ def record(ctx, window, results, dry_run):
     tables = [(r["table"], r.get("filesListed", 0), r["lines"], r.get("inserted", r.get("missing", 0)), r.get("quarantinedAdded", 0), r["days"]) for r in results]
     row = [(f"{ctx.run_id}:{window['from']}:{window['to']}", _ts(window["from"]), _ts(window["to"]), list(window.get("sources") or []), dry_run, tables, ctx.run_id)]
     df = spark.createDataFrame(row, REPLAYS_DDL.rsplit(",", 1)[0])
-    df.withColumn("recorded_at", F.current_timestamp()).write.format("delta").mode("append").saveAsTable(ctx.plan["ops"]["replaysTable"])
+    # once per run and window: a retried task (same job run id) does not record the replay twice
+    app = f"lakebundle-replay:{'plan' if dry_run else 'run'}:{row[0][0]}:{','.join(sorted(window.get('sources') or []))}"
+    (df.withColumn("recorded_at", F.current_timestamp()).write.format("delta").mode("append")
+     .option("txnAppId", app).option("txnVersion", 0).saveAsTable(ctx.plan["ops"]["replaysTable"]))
 
 
 def _ts(text):

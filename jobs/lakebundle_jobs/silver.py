@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from pyspark.sql import functions as F
 
-from . import conflicts, faults, ops
+from . import conflicts, faults, forget, ops
+from . import ingest as ingest_steps
 from .tables import ensure_table
 
 
@@ -28,6 +29,13 @@ class BatchJob:
     conflicts_table: str = ""
     # local engine only: where the silver table's files live (crash tests watch it)
     location: str | None = None
+    # CP: lines of forgotten accounts/workspaces (the deletion manifest) that reached bronze before their
+    # request was carried out go no further
+    forgotten_expr: str | None = None
+
+
+def _remembered(job, batch):
+    return batch.where(f"NOT coalesce({job.forgotten_expr}, false)") if job.forgotten_expr else batch
 
 
 def parse(batch, silver):
@@ -139,7 +147,7 @@ def _quarantine_batch(spark, job, parsed, batch_id, gate):
 def validate_batch(job, batch, batch_id):
     """CP validate: counts, gates (fail expectations, invalid rate), quarantine. The merge task merges."""
     spark = batch.sparkSession
-    counts, stream_id = _quarantine_batch(spark, job, parse(batch, job.silver), batch_id, gate_message)
+    counts, stream_id = _quarantine_batch(spark, job, parse(_remembered(job, batch), job.silver), batch_id, gate_message)
     ops.record_batch(spark, job, batch_id, counts, stream_id=stream_id)
 
 
@@ -147,7 +155,7 @@ def merge_batch(job, batch, batch_id):
     """CP merge: MERGE valid rows by key, pruned by event date."""
     spark = batch.sparkSession
     stream_id = ops.stream_app_id(spark, job.checkpoint)
-    valid, inserted = merge_valid(parse(batch, job.silver), job.silver, True, stream_id, batch_id, job)
+    valid, inserted = merge_valid(parse(_remembered(job, batch), job.silver), job.silver, True, stream_id, batch_id, job)
     ops.record_batch(spark, job, batch_id, {}, stream_id=stream_id, valid=valid, inserted=inserted)
 
 
@@ -186,20 +194,31 @@ def ensure_silver(ctx, path_name, silver):
     ensure_table(ctx, silver["quarantineTable"], QUARANTINE_DDL)
 
 
+def _source(ctx, path_name, silver):
+    """CP steps stream bronze. AP silver streams the landing zone itself, as its pipeline flow does: AP
+    bronze is then a leaf a deletion request can DELETE from, where a SQL flow reading STREAM(bronze) would
+    fail on the change commit (Lakeflow SQL has no skipChangeCommits)."""
+    if path_name == "AP":
+        bronze = next(b for b in ctx.plan["paths"][path_name]["bronze"] if b["table"] == silver["bronzeTable"])
+        return ingest_steps.landed_files(ctx, path_name, bronze, lenient=True).drop("_file_size")
+    # skipChangeCommits: carrying out a deletion request DELETEs from bronze; those commits hold nothing to process
+    return ctx.spark.readStream.format("delta").option("skipChangeCommits", "true").table(silver["bronzeTable"])
+
+
 def run_step(ctx, path_name, silver, step):
-    """Run one silver step as an availableNow stream over bronze; returns what it did (from the ops table)."""
+    """Run one silver step as an availableNow stream; returns what it did (from the ops table)."""
     metrics_table = ctx.plan["ops"]["batchMetricsTable"]
     job = BatchJob(step=step, silver=silver, checkpoint=ctx.checkpoint(path_name, silver["name"], step),
                    metrics_table=metrics_table, attempt=uuid.uuid4().hex, run_id=ctx.run_id,
                    conflicts_table=ctx.plan["ops"]["writeConflictsTable"],
-                   location=ctx.table_location(silver["table"]) if ctx.warehouse else None)
+                   location=ctx.table_location(silver["table"]) if ctx.warehouse else None,
+                   forgotten_expr=forget.raw_line_expr(forget.requests(ctx)) if path_name == "CP" else None)
     fn = _BATCH_FUNCTIONS[step]
 
     def handle(batch, batch_id):
         fn(job, batch, batch_id)
 
-    # skipChangeCommits: carrying out a deletion request DELETEs from bronze; those commits hold nothing to process
-    query = (ctx.spark.readStream.format("delta").option("skipChangeCommits", "true").table(silver["bronzeTable"]).writeStream
+    query = (_source(ctx, path_name, silver).writeStream
              .foreachBatch(handle)
              .option("checkpointLocation", job.checkpoint)
              .trigger(availableNow=True)

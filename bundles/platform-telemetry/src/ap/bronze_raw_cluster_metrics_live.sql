@@ -2,10 +2,7 @@
 CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.bronze}.raw_cluster_metrics_live
 COMMENT 'raw cluster_metrics lines as landed'
 TBLPROPERTIES ('quality' = 'bronze', 'delta.logRetentionDuration' = 'interval 30 days', 'delta.deletedFileRetentionDuration' = 'interval 7 days')
-AS SELECT
-  value AS _raw,
-  _metadata.file_path AS _source_file,
-  current_timestamp() AS _ingested_at
+AS SELECT value AS _raw, _metadata.file_path AS _source_file, current_timestamp() AS _ingested_at
 FROM STREAM read_files(
   '${landing_root}/cluster_metrics',
   format => 'text',

@@ -15,7 +15,13 @@ SELECT
   _raw,
   _fields,
   _v
-FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, cluster_id STRING, cpu_pct DOUBLE, mem_pct DOUBLE') AS _r, from_json(_raw, 'map<string,string>') AS _fields, try_parse_json(_raw) AS _v FROM STREAM(${lakebundle.catalog}.${lakebundle.schema.bronze}.raw_cluster_metrics_live));
+FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, cluster_id STRING, cpu_pct DOUBLE, mem_pct DOUBLE') AS _r, from_json(_raw, 'map<string,string>') AS _fields, try_parse_json(_raw) AS _v FROM (SELECT value AS _raw, _metadata.file_path AS _source_file, current_timestamp() AS _ingested_at
+FROM STREAM read_files(
+  '${landing_root}/cluster_metrics',
+  format => 'text',
+  fileNamePattern => '*.{json,jsonl,json.gz,jsonl.gz}',
+  ignoreCorruptFiles => true
+)));
 
 CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.cluster_metrics_live_quarantine
 COMMENT 'rows of cluster_metrics_live that failed a drop/fail expectation, with the raw line, file and reason'

@@ -83,13 +83,19 @@ class Worker:
     def forget(self, params, request_id):
         """Record a deletion request; with `carryOut`, run the deletion job's task at once."""
         from lakebundle_jobs import forget
+        from lakebundle_jobs.gold import refresh_live
+        from lakebundle_jobs.tables import table_exists
         from lakebundle_jobs.tasks import prepare
 
         ctx = self.context(params, request_id)
-        for path_name in ctx.plan["paths"]:
-            prepare(ctx, path_name)
+        prepare(ctx, "CP")
         rid = forget.request(ctx, params.get("accountId"), params.get("workspaceId"))
         done = forget.carry_out(ctx) if params.get("carryOut", True) else []
+        # the local stand-in of the AP pipeline recomputes its materialized views from the trimmed silver,
+        # as the continuous pipeline does on Databricks
+        for g in ctx.plan["paths"].get("AP", {}).get("gold", []) if done else []:
+            if table_exists(ctx, g["table"]):
+                refresh_live(ctx, g)
         return {"requestId": rid, "carriedOut": done}
 
     def analyze(self, params, request_id):

@@ -38,16 +38,22 @@ function comment(d: DatasetNode): string {
 
 /** Raw lines, exactly as landed, with the file they came from: nothing is dropped or reshaped here. */
 function bronzeSql(ir: BundleIR, d: BronzeNode): string {
-  const source = ir.sources[d.source]!;
-  // read_files finds files in sub-folders by itself; fileNamePattern is the glob option it documents
-  // (https://docs.databricks.com/aws/en/ingestion/cloud-object-storage/auto-loader/options)
   return [
     `CREATE OR REFRESH STREAMING TABLE ${tableOf(d)}`,
     `${comment(d)}${tableProps(d)}`,
-    "AS SELECT",
-    "  value AS _raw,",
-    "  _metadata.file_path AS _source_file,",
-    "  current_timestamp() AS _ingested_at",
+    `AS SELECT ${landedColumns.join(", ")}`,
+    `${landedFrom(ir, d.source)};`,
+  ].join("\n");
+}
+
+const landedColumns = ["value AS _raw", "_metadata.file_path AS _source_file", "current_timestamp() AS _ingested_at"];
+
+/** The incremental read of a source's landing folder (Auto Loader through read_files). */
+function landedFrom(ir: BundleIR, sourceName: string): string {
+  const source = ir.sources[sourceName]!;
+  // read_files finds files in sub-folders by itself; fileNamePattern is the glob option it documents
+  // (https://docs.databricks.com/aws/en/ingestion/cloud-object-storage/auto-loader/options)
+  return [
     "FROM STREAM read_files(",
     `  '\${landing_root}/${source.path}',`,
     "  format => 'text',",
@@ -55,7 +61,7 @@ function bronzeSql(ir: BundleIR, d: BronzeNode): string {
     // AP stays available: an unreadable landed file (a truncated gzip) is skipped, not a pipeline that
     // fails on it forever; the CP job quarantines the same file and records it (ops.quarantined_files)
     "  ignoreCorruptFiles => true",
-    ");",
+    ")",
   ].join("\n");
 }
 
@@ -71,7 +77,6 @@ function globFilter(compression: string): string {
  */
 function silverSql(ir: BundleIR, d: SilverNode): string {
   const source = ir.sources[d.source]!;
-  const bronze = ir.datasets.find((x) => x.name === d.from)!;
   const parse = parseSelect(source);
   const parsed = `${d.name}_parsed`;
   const valid = `${d.name}_valid`;
@@ -84,7 +89,10 @@ function silverSql(ir: BundleIR, d: SilverNode): string {
     `CREATE TEMPORARY VIEW ${parsed} AS`,
     "SELECT",
     `  ${parse.outer.join(",\n  ")}`,
-    `FROM (SELECT ${parse.inner.join(", ")} FROM STREAM(${tableOf(bronze)}));`,
+    // the landing zone, not STREAM(bronze): a deletion request DELETEs from bronze, and a SQL flow reading
+    // a table with change commits fails (only Python has skipChangeCommits:
+    // https://docs.databricks.com/aws/en/dlt-ref/dlt-sql-ref-create-flow); bronze stays a leaf
+    `FROM (SELECT ${parse.inner.join(", ")} FROM (SELECT ${landedColumns.join(", ")}\n${landedFrom(ir, d.source)}));`,
     "",
     `CREATE OR REFRESH STREAMING TABLE ${tableOf(d, d.quarantineTable)}`,
     `COMMENT ${q(`rows of ${d.name} that failed a drop/fail expectation, with the raw line, file and reason`)}`,

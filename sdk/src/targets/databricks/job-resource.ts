@@ -96,14 +96,16 @@ function backlogRules(alert: { files?: number | undefined; bytes?: number | unde
 }
 
 /**
- * The deletion job: carries out recorded deletion requests (`lakebundle forget`) in every table, then
- * VACUUMs them; daily, so a request is carried out within a day and its files purged within the
- * retention after that. It runs the same task code with `--task forget`.
+ * The deletion job: carries out recorded deletion requests (`lakebundle forget`) in the CP tables and the
+ * AP streaming tables (AP materialized views are recomputed by their pipeline), purges deletion vectors,
+ * and VACUUMs the tables of earlier requests once their retention has passed; daily, so a request is
+ * carried out within a day and its files purged within the retention after that. It runs the same task
+ * code with `--task forget`.
  */
 export function forgetJobResource(ir: BundleIR, paths: JobPaths): Record<string, unknown> {
   return {
     name: `${ir.name} deletion requests`,
-    description: `Carries out deletion requests of ${ir.name} (ops.deletion_requests): DELETE from bronze, quarantine, silver and gold, then VACUUM. Re-running is a no-op.`,
+    description: `Carries out deletion requests of ${ir.name} (ops.deletion_requests): DELETE from CP bronze, quarantine, silver and gold and from the AP streaming tables, REORG … APPLY (PURGE), and VACUUM once the retention has passed. Re-running deletes nothing more.`,
     max_concurrent_runs: 1,
     queue: { enabled: true },
     parameters: [
@@ -115,7 +117,7 @@ export function forgetJobResource(ir: BundleIR, paths: JobPaths): Record<string,
     schedule: { quartz_cron_expression: "0 0 3 * * ?", timezone_id: "UTC" },
     tasks: [{
       task_key: "forget",
-      description: "delete the rows of every pending deletion request, VACUUM, audit",
+      description: "delete the rows of every pending deletion request, purge, VACUUM due tables, audit",
       environment_key: "default",
       max_retries: 3,
       min_retry_interval_millis: 300_000,
