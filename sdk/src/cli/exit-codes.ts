@@ -13,4 +13,6 @@ export const exitCodes = {
   dataGate: 5,
   /** The local engine could not be set up (Python, Java, packages). */
   engineSetup: 6,
+  /** An external tool a command hands over to (the databricks CLI) is not installed. */
+  missingTool: 8,
 } as const;
