@@ -127,69 +127,98 @@ def _workspaces(ctx, account):
     return sorted(found)
 
 
-def _delete(ctx, name, kind, reqs):
-    """DELETE the subjects' rows of one table; returns how many went (from the DELETE's own metrics)."""
+def _delete(ctx, name, kind, reqs, purge_always=False):
+    """DELETE the subjects' rows of one table; returns how many went (from the DELETE's own metrics), or
+    None when the table does not exist or cannot hold them."""
     spark = ctx.spark
     if not table_exists(ctx, name):
-        return 0
+        return None
     expr = raw_line_expr(reqs) if kind == "raw" else columns_expr(reqs, set(spark.table(name).columns))
     if not expr:
-        return 0
-    result = conflicts.with_retry(spark, ctx.plan["ops"]["writeConflictsTable"], ctx.run_id, name, "forget delete",
-                                  lambda: spark.sql(f"DELETE FROM {name} WHERE {expr}").collect())
+        return None
+    retry = lambda op, sql: conflicts.with_retry(spark, ctx.plan["ops"]["writeConflictsTable"], ctx.run_id, name, op,  # noqa: E731
+                                                 lambda: spark.sql(sql).collect())
+    result = retry("forget delete", f"DELETE FROM {name} WHERE {expr}")
     n = int(result[0][0]) if result and len(result[0]) else 0
-    if n:
+    if n or purge_always:
         # with deletion vectors a DELETE only marks rows: rewrite the files that still hold them, so that
-        # VACUUM can remove every file with the subject's data (https://docs.delta.io/latest/delta-deletion-vectors.html)
-        spark.sql(f"REORG TABLE {name} APPLY (PURGE)").collect()
+        # VACUUM can remove every file with the subject's data (https://docs.delta.io/latest/delta-deletion-vectors.html).
+        # Idempotent; on a retried run it is repeated, because the first attempt's DELETE may have committed alone.
+        retry("forget purge", f"REORG TABLE {name} APPLY (PURGE)")
     return n
 
 
+def _delete_all(ctx, tables, reqs, purge_always=False):
+    """{table: rows deleted} over every table that exists and can hold the subjects (0 rows included)."""
+    out = {}
+    for name, kind in tables:
+        n = _delete(ctx, name, kind, reqs, purge_always)
+        if n is not None:
+            out[name] = n
+    return out
+
+
+def _purge_details(ctx, touched):
+    """When the files of these tables' deleted rows may be VACUUMed, and which tables to VACUUM then."""
+    retention = max([_retention_days(ctx.spark, name) for name in touched] or [0])
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    return {"deletedRows": {name.split(".", 1)[1]: n for name, n in sorted(touched.items()) if n},
+            "tables": sorted(name.split(".", 1)[1] for name in touched),
+            "purgeDue": (now + timedelta(days=retention)).isoformat(timespec="seconds") + "Z", "retentionDays": retention}
+
+
 def carry_out(ctx):
-    """Carry out every pending request in the CP tables, re-apply every request to the AP streaming tables,
-    VACUUM the tables of requests whose purge is due, and audit each step. Repeating it deletes nothing more."""
+    """Carry out every pending request in the CP tables and the AP streaming tables, re-apply earlier
+    requests to the AP tables, VACUUM the tables whose purge is due, and audit each step. Repeating it
+    deletes nothing more; a retried run (the job retries its task) repeats the purge of a started request."""
     spark = ctx.spark
     table = ctx.plan["ops"]["deletionRequestsTable"]
     if not table_exists(ctx, table):
         return []
     log = spark.table(table).collect()
     done = {r["request_id"] for r in log if r["event"] == "carried_out"}
+    started = {r["request_id"]: json.loads(r["details"] or "{}") for r in log if r["event"] == "started"}
     results = []
     for req in (r for r in log if r["event"] == "requested" and r["request_id"] not in done):
-        workspaces = _workspaces(ctx, req["account_id"]) if req["account_id"] and not req["workspace_id"] else []
+        rid = req["request_id"]
+        if rid in started:
+            # the subject's rows may already be gone from silver: use the workspaces found the first time
+            workspaces = started[rid].get("workspaces", [])
+        else:
+            workspaces = _workspaces(ctx, req["account_id"]) if req["account_id"] and not req["workspace_id"] else []
+            _log(ctx, rid, req["account_id"], req["workspace_id"], "started", {"workspaces": workspaces})
         reqs = [(req["account_id"], req["workspace_id"], tuple(workspaces))]
-        deleted = {name: n for name, kind in _tables(ctx.plan, "CP") + _tables(ctx.plan, "AP") if (n := _delete(ctx, name, kind, reqs))}
-        retention = max([_retention_days(spark, name) for name in deleted] or [0])
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        details = {"deletedRows": {name.split(".", 1)[1]: n for name, n in sorted(deleted.items())},
-                   "purgeDue": (now + timedelta(days=retention)).isoformat(timespec="seconds") + "Z",
-                   "retentionDays": retention, "workspaces": workspaces}
-        _log(ctx, req["request_id"], req["account_id"], req["workspace_id"], "carried_out", details)
-        ctx.say(f"forget {_subject(req)}: deleted {sum(deleted.values())} rows in {len(deleted)} tables")
-        results.append({"requestId": req["request_id"], "accountId": req["account_id"], "workspaceId": req["workspace_id"], **details})
-    # AP ingestion does not read the manifest: lines of earlier requests' subjects that landed since go here
+        touched = _delete_all(ctx, _tables(ctx.plan, "CP") + _tables(ctx.plan, "AP"), reqs, purge_always=rid in started)
+        details = {**_purge_details(ctx, touched), "workspaces": workspaces}
+        _log(ctx, rid, req["account_id"], req["workspace_id"], "carried_out", details)
+        ctx.say(f"forget {_subject(req)}: deleted {sum(touched.values())} rows in {len(details['deletedRows'])} tables")
+        results.append({"requestId": rid, "accountId": req["account_id"], "workspaceId": req["workspace_id"], **details})
+    # AP ingestion does not read the manifest: lines of earlier requests' subjects that landed since go here,
+    # audited (and later purged) like a request of their own
     earlier = [r for r in requests(ctx) if any(x["request_id"] in done and (x["account_id"], x["workspace_id"]) == r[:2] for x in log)]
-    again = {name: n for name, kind in _tables(ctx.plan, "AP") if (n := _delete(ctx, name, kind, earlier))}
-    if again:
+    again = _delete_all(ctx, _tables(ctx.plan, "AP"), earlier) if earlier else {}
+    if any(again.values()):
+        _log(ctx, uuid.uuid4().hex, None, None, "reapplied", _purge_details(ctx, {k: v for k, v in again.items() if v}))
         ctx.say(f"forget: {sum(again.values())} newly landed rows of forgotten subjects removed from the AP tables")
     ctx.metrics["forgetPurged"] = _purge_due(ctx, log)
     return results
 
 
 def _purge_due(ctx, log):
-    """VACUUM the tables of every carried-out request whose purge date has passed, once; audited as `purged`.
-    Before that date VACUUM could not remove the deleted files (they are within the table's retention)."""
+    """VACUUM the tables of every carried-out request (or re-application) whose purge date has passed,
+    once; audited as `purged`. Before that date VACUUM could not remove the deleted files (they are
+    within the table's retention)."""
     purged = {r["request_id"] for r in log if r["event"] == "purged"}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     out = []
     for r in log:
-        if r["event"] != "carried_out" or r["request_id"] in purged:
+        if r["event"] not in ("carried_out", "reapplied") or r["request_id"] in purged:
             continue
         details = json.loads(r["details"] or "{}")
         if datetime.fromisoformat(details["purgeDue"].rstrip("Z")) > now:
             continue
         catalog = ctx.plan["ops"]["deletionRequestsTable"].split(".")[0]
-        tables = [f"{catalog}.{name}" for name in details.get("deletedRows", {})]
+        tables = [f"{catalog}.{name}" for name in details.get("tables", details.get("deletedRows", {}))]
         for name in tables:
             if table_exists(ctx, name):
                 ctx.spark.sql(f"VACUUM {name}").collect()

@@ -208,7 +208,8 @@ def _source(ctx, path_name, silver):
 def run_step(ctx, path_name, silver, step):
     """Run one silver step as an availableNow stream; returns what it did (from the ops table)."""
     metrics_table = ctx.plan["ops"]["batchMetricsTable"]
-    job = BatchJob(step=step, silver=silver, checkpoint=ctx.checkpoint(path_name, silver["name"], step),
+    # AP silver's checkpoint moved when its source became the landing zone: a checkpoint keeps its source
+    job = BatchJob(step=step, silver=silver, checkpoint=ctx.checkpoint(path_name, silver["name"], "landed" if path_name == "AP" else step),
                    metrics_table=metrics_table, attempt=uuid.uuid4().hex, run_id=ctx.run_id,
                    conflicts_table=ctx.plan["ops"]["writeConflictsTable"],
                    location=ctx.table_location(silver["table"]) if ctx.warehouse else None,

@@ -223,8 +223,9 @@ describe("deletion requests", { timeout: 900_000 }, () => {
     const op = history.columns.findIndex((c) => c.name === "operation");
     expect(history.rows.map((r) => String(r[op]))).toContain("REORG");
     const audit = await q("SELECT event, at, details FROM ops.deletion_requests ORDER BY at");
-    expect(audit.map((r) => r[0])).toEqual(["requested", "carried_out"]);
-    const details = JSON.parse(String(audit[1]![2]));
+    expect(audit.map((r) => r[0])).toEqual(["requested", "started", "carried_out"]);
+    const details = JSON.parse(String(audit[2]![2]));
+    expect(details.tables).toContain("gold.billing_daily");
     expect(details.purgeDue).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(details.retentionDays).toBeLessThanOrEqual(7); // purged from storage within the 7-day policy
     console.log(`forget (${seconds.toFixed(1)} s): ${JSON.stringify(details)}`);

@@ -88,7 +88,7 @@ class Worker:
         from lakebundle_jobs.tasks import prepare
 
         ctx = self.context(params, request_id)
-        prepare(ctx, "CP")
+        prepare(ctx, "CP" if "CP" in ctx.plan["paths"] else "AP")
         rid = forget.request(ctx, params.get("accountId"), params.get("workspaceId"))
         done = forget.carry_out(ctx) if params.get("carryOut", True) else []
         # the local stand-in of the AP pipeline recomputes its materialized views from the trimmed silver,
