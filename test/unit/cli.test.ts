@@ -103,9 +103,12 @@ describe("lakebundle CLI", () => {
     const source = await cli("replay", ...base, "--from", "2026-11-01", "--to", "2026-11-02", "--source", "billing");
     expect(source.code).toBe(2);
     expect(source.err).toContain("use one of audit_logs, billing_usage, cluster_metrics, job_events");
-    const target = await cli("replay", "platform-telemetry", "-t", "dev", "--from", "2026-11-01", "--to", "2026-11-02", "--project", root);
-    expect(target.code).toBe(2);
-    expect(target.err).toContain("replay_from, replay_to");
+    const target = await cli("replay", "platform-telemetry", "-t", "dev", "--from", "2026-11-01", "--to", "2026-11-02", "--source", "billing_usage", "--dry-run", "--project", root);
+    expect(target.code).toBe(0);
+    expect(target.out).toContain("replay_from=2026-11-01T00:00:00.000Z replay_to=2026-11-02T00:00:00.000Z replay_sources=billing_usage");
+    const both = await cli("replay", ...base, "-t", "dev", "--from", "2026-11-01", "--to", "2026-11-02");
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("--local and -t are exclusive");
     const nothing = await cli("forget", ...base);
     expect(nothing.code).toBe(2);
     expect(nothing.err).toContain("--account-id");

@@ -1,6 +1,10 @@
 import { DataGateError, EngineBusyError, EngineError, EngineSetupError, ServerlessGuardError } from "../runtime/index.ts";
 import { exitCodes } from "./exit-codes.ts";
 import { UserError } from "./local-engine.ts";
+import { WorkspaceHostError } from "../runtime/databricks/workspace-host.ts";
+import { redact, WorkspaceError } from "../runtime/databricks/workspace-connection.ts";
+import { RunStateError } from "../runtime/databricks/job-runs.ts";
+import { ApiError } from "@databricks/sdk-experimental";
 import type { Io } from "./output.ts";
 
 /** Maps failures to one message and one exit code per class. No stack traces for anything the user can fix. */
@@ -8,7 +12,7 @@ export async function handleErrors(io: Io, setExit: (c: number) => void, fn: () 
   try {
     setExit((await fn()) ?? exitCodes.ok);
   } catch (err) {
-    if (err instanceof UserError) {
+    if (err instanceof UserError || err instanceof WorkspaceHostError || err instanceof RunStateError) {
       io.err(`error: ${err.message}\n  hint: ${err.hint}`);
       setExit(exitCodes.usage);
     } else if (err instanceof EngineSetupError) {
@@ -27,8 +31,16 @@ export async function handleErrors(io: Io, setExit: (c: number) => void, fn: () 
       io.err(`error: the engine failed: ${err.message}${err.detail ? "\n  (full trace in the engine log; rerun with LAKEBUNDLE_DEBUG=1 to print it)" : ""}`);
       if (process.env.LAKEBUNDLE_DEBUG && err.detail) io.err(err.detail);
       setExit(exitCodes.runFailed);
+    } else if (err instanceof WorkspaceError) {
+      io.err(`error: ${redact(err.message)}\n  hint: ${err.hint}`);
+      setExit(exitCodes.runFailed);
+    } else if (err instanceof ApiError) {
+      // a workspace call that failed mid-command (the SDK's ApiError): status and message, no trace
+      io.err(`error: the workspace refused a request: ${redact(err.message)} (HTTP ${err.statusCode}${err.errorCode ? ` ${err.errorCode}` : ""})\n  hint: ${err.statusCode === 401 || err.statusCode === 403 ? "check the credentials and the principal's permissions on the deployed job or pipeline" : "check the run id and that the bundle is deployed to this target"}`);
+      setExit(exitCodes.runFailed);
     } else {
       throw err;
     }
   }
 }
+

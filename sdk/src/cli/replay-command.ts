@@ -5,8 +5,10 @@ import { openCompiledBundle, startLocal, UserError } from "./local-engine.ts";
 import { printJson, type Io } from "./output.ts";
 import { projectRoot } from "./project-root.ts";
 import { exitCodes } from "./exit-codes.ts";
+import { runRemote } from "./remote-run.ts";
+import { openRemote } from "./remote-target.ts";
 
-interface Flags { from: string; to: string; source?: string[]; dryRun?: boolean; json?: boolean; local?: boolean; landing?: string; warehouse?: string; target?: string; project?: string }
+interface Flags { from: string; to: string; source?: string[]; dryRun?: boolean; json?: boolean; local?: boolean; landing?: string; warehouse?: string; target?: string; profile?: string; wait?: boolean; project?: string }
 
 const instant = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
@@ -52,18 +54,28 @@ export function registerReplay(program: Command, io: Io, setExit: (code: number)
     .option("--landing <dir>", "landing zone root (local)")
     .option("--warehouse <dir>", "warehouse folder (local)")
     .option("-t, --target <name>", "a Databricks target: runs the deployed CP job with the window as job parameters")
+    .option("--profile <name>", "a ~/.databrickscfg profile (with -t)")
+    .option("--wait", "with -t: follow the replay run to its end")
     .option("--project <dir>", "project root")
     .action((bundle: string, flags: Flags) => handleErrors(io, setExit, async () => {
-      if (!flags.local) {
-        throw new UserError(flags.target ? `replay on target ${flags.target} needs the Databricks runtime, which this version does not have yet` : "say where to replay",
-          flags.target ? "trigger the deployed CP job with job parameters replay_from, replay_to (and replay_sources), or replay locally with --local" : "pass --local --landing DIR --warehouse DIR");
-      }
-      if (!flags.landing || !flags.warehouse) throw new UserError("--local needs --landing and --warehouse", "pass the landing zone and warehouse folders the bundle runs on");
+      if (!!flags.local === !!flags.target) throw new UserError(flags.local ? "--local and -t are exclusive" : "say where to replay", "pass --local --landing DIR --warehouse DIR, or -t <target> for a deployed bundle");
       const root = projectRoot(io, flags.project);
       if (!root) return exitCodes.usage;
       const compiled = openCompiledBundle(root, bundle);
       const sources = [...new Set(compiled.manifest.tables.filter((t) => t.layer === "bronze" && t.consistency === "CP").map((t) => t.table.replace(/^bronze\.raw_/, "")))];
       const window = replayWindow(flags, sources);
+      if (flags.target) {
+        // the job's merge task plans and restores the window itself (jobs/lakebundle_jobs/replay.py)
+        const parameters = { replay_from: window.from, replay_to: window.to, replay_sources: window.sources.join(",") };
+        if (!flags.json) io.out(`replay on target ${flags.target}: a run of the deployed CP job with ${Object.entries(parameters).map(([k, v]) => `${k}=${v || "(every source)"}`).join(" ")}; its merge task restores what silver lacks, publish restates changed days, ops.replays records it`);
+        if (flags.dryRun) {
+          if (flags.json) printJson(io, { window, target: flags.target, parameters, dryRun: true });
+          return;
+        }
+        const remote = await openRemote(root, bundle, flags.target, flags.profile, io);
+        return runRemote(io, remote, { paths: ["CP"], wait: !!flags.wait, json: !!flags.json, parameters });
+      }
+      if (!flags.landing || !flags.warehouse) throw new UserError("--local needs --landing and --warehouse", "pass the landing zone and warehouse folders the bundle runs on");
       const runtime = await startLocal(root, flags.warehouse, io);
       try {
         const plan = await runtime.replayPlan({ bundleDir: compiled.dir, landing: flags.landing, replay: window, record: !!flags.dryRun });
