@@ -59,10 +59,10 @@ class Worker:
         paths = params.get("paths", ["AP", "CP"])
         started = time.time()
         if "AP" in paths:
-            run_ap(ctx)
+            _retry_transient(ctx, "AP update", lambda: run_ap(ctx))
         if "CP" in paths:
             for task in params.get("tasks", CP_TASKS):
-                run_cp_task(ctx, task)
+                _retry_transient(ctx, f"task {task}", lambda task=task: run_cp_task(ctx, task))
         summary = summarize(ctx, paths)
         summary["seconds"] = round(time.time() - started, 3)
         return summary
@@ -112,6 +112,23 @@ class Worker:
             "rows": [[_jsonable(v) for v in r] for r in rows[:limit]],
             "truncated": len(rows) > limit,
         }
+
+
+# Spark gives a Python worker it starts (a foreachBatch process) a hard-coded 10 s to connect back
+# (PythonWorkerFactory); on a loaded 2-core machine its imports can take longer. Databricks retries a
+# failed job task (the CP tasks' max_retries) and a failed pipeline flow; here only this start-up
+# failure is retried, and re-running a task is a no-op for what it already did (idempotent writes).
+_TRANSIENT = ("Python worker failed to connect back", "Timed out while waiting for the Python worker to connect back")
+
+
+def _retry_transient(ctx, label, fn, retries=2):
+    for attempt in range(retries + 1):
+        try:
+            return fn()
+        except Exception as err:  # noqa: BLE001 - only the transient start-up failure is retried
+            if attempt == retries or not any(t in str(err) for t in _TRANSIENT):
+                raise
+            ctx.say(f"{label}: a Python worker did not start within Spark's 10 s; retrying the task ({attempt + 1}/{retries})")
 
 
 def _jsonable(v):
