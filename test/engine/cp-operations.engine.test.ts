@@ -4,13 +4,15 @@
  * (test/engine/truth.ts), never from the engine.
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MonitorThresholds } from "../../sdk/src/ir/index.ts";
+import { localMonitorContext, runMonitors, type MonitorPlan } from "../../sdk/src/monitors/index.ts";
 import { engineDirs, LocalRuntime, setupEngine, type RunSummary } from "../../sdk/src/runtime/index.ts";
 import { generateSample } from "../../sdk/src/sample/index.ts";
 import { simulatePartition } from "../../sdk/src/simulate/partition.ts";
@@ -259,6 +261,16 @@ describe("write conflicts", { timeout: 900_000 }, () => {
     expect(same.conflicts.every((c: any) => /Concurrent|DELTA_CONCURRENT/.test(c.exception_class))).toBe(true);
     expect(result.other_days.rows).toBe(result.other_days.expected);
     expect(result.other_days.conflicts).toEqual([]);
+    // the conflicts monitor reads the records the retry code wrote (here the race's own ops table)
+    const plan = JSON.parse(readFileSync(join(bundleDir, "src", "plan.json"), "utf8")) as MonitorPlan;
+    const thresholds = (JSON.parse(readFileSync(join(bundleDir, "manifest.json"), "utf8")) as { monitors: MonitorThresholds }).monitors;
+    const racePlan = { ...plan, ops: { ...plan.ops, writeConflictsTable: "${lakebundle.catalog}.${lakebundle.schema.race}.write_conflicts" } };
+    const quiet = await runMonitors(["conflicts"], localMonitorContext(runtime, racePlan, thresholds));
+    expect(quiet.filter((f) => f.breach)).toEqual([]);
+    const fired = (await runMonitors(["conflicts"], localMonitorContext(runtime, racePlan, { ...thresholds, conflicts: { maxRetried: retried - 1, maxFailed: 0 } }))).filter((f) => f.breach);
+    expect(fired.length).toBeGreaterThan(0);
+    expect(fired.every((f) => f.metric === "retried" && f.subject.startsWith("race.events ") && /Concurrent|DELTA_CONCURRENT/.test(f.subject))).toBe(true);
+    expect(fired.reduce((a, f) => a + f.value, 0)).toBe(retried);
   });
 });
 

@@ -13,6 +13,8 @@ export const exitCodes = {
   dataGate: 5,
   /** The local engine could not be set up (Python, Java, packages). */
   engineSetup: 6,
+  /** A monitor found a breach (stale table, lag, conflicts, quality drift, failed loads). */
+  breach: 7,
   /** An external tool a command hands over to (the databricks CLI) is not installed. */
   missingTool: 8,
 } as const;

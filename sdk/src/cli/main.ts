@@ -14,6 +14,7 @@ import { registerSimulate } from "./simulate-command.ts";
 import { registerDeploy } from "./deploy-command.ts";
 import { registerRepair } from "./repair-command.ts";
 import { registerCancel } from "./cancel-command.ts";
+import { registerMonitor } from "./monitor-command.ts";
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("lakebundle")
@@ -21,7 +22,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(run with --help for usage)")
-    .addHelpText("after", "\nStart here:\n  lakebundle generate            compile bundles/*/lakebundle.ts into bundle files\n  lakebundle validate            check specs, schema and drift\n  lakebundle demo                sample → run on local Spark + Delta → show Gold\n  lakebundle sample <bundle> --out DIR\n  lakebundle run <bundle> --local --landing DIR --warehouse DIR\n  lakebundle query --local --warehouse DIR 'SELECT * FROM gold.billing_daily'\n  lakebundle engine start --warehouse DIR   keep the engine warm between commands\n  lakebundle deploy -t <target>  regenerate-check, then `databricks bundle deploy`\n  lakebundle run <bundle> -t <target> --wait      start the deployed pipeline/job and follow it\n  lakebundle query -t <target> --warehouse-id ID 'SELECT ...'\n\nExit codes: 0 ok, 1 invalid spec, 2 usage, 3 drift, 4 run failed, 5 data gate, 6 engine setup, 8 databricks CLI missing.\n");
+    .addHelpText("after", "\nStart here:\n  lakebundle generate            compile bundles/*/lakebundle.ts into bundle files\n  lakebundle validate            check specs, schema and drift\n  lakebundle demo                sample → run on local Spark + Delta → show Gold\n  lakebundle sample <bundle> --out DIR\n  lakebundle run <bundle> --local --landing DIR --warehouse DIR\n  lakebundle query --local --warehouse DIR 'SELECT * FROM gold.billing_daily'\n  lakebundle engine start --warehouse DIR   keep the engine warm between commands\n  lakebundle deploy -t <target>  regenerate-check, then `databricks bundle deploy`\n  lakebundle run <bundle> -t <target> --wait      start the deployed pipeline/job and follow it\n  lakebundle query -t <target> --warehouse-id ID 'SELECT ...'\n  lakebundle monitor all <bundle> --local --warehouse DIR --landing DIR   exit 7 on a breach\n\nExit codes: 0 ok, 1 invalid spec, 2 usage, 3 drift, 4 run failed, 5 data gate, 6 engine setup, 7 monitor breach, 8 databricks CLI missing.\n");
   registerGenerate(program, io, setExit);
   registerValidate(program, io, setExit);
   registerDemo(program, io, setExit);
@@ -35,6 +36,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDeploy(program, io, setExit);
   registerRepair(program, io, setExit);
   registerCancel(program, io, setExit);
+  registerMonitor(program, io, setExit);
   return program;
 }
 

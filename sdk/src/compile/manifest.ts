@@ -34,6 +34,7 @@ export function manifestArtifact(ir: BundleIR, bundleDir: string, artifacts: rea
     columns: Object.fromEntries(Object.values(ir.sources).map((src) => [src.name, src.columns.map((c) => ({
       name: c.name, type: c.type, required: c.required, pii: c.pii, ...(c.owner ? { owner: c.owner } : {}),
     }))])),
+    monitors: ir.monitors,
     artifacts: artifacts
       .map((a) => ({ path: a.path.slice(bundleDir.length + 1), sha256: createHash("sha256").update(a.content).digest("hex") }))
       .sort((a, b) => (a.path < b.path ? -1 : 1)),

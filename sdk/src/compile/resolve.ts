@@ -60,6 +60,19 @@ export function resolve(spec: BundleSpec, suites: Readonly<Record<string, Expect
     secrets: spec.secrets,
     targets: spec.targets,
     tags: spec.tags,
+    monitors: {
+      freshnessSeconds: {
+        bronze: durationSeconds(spec.monitors.freshness.bronze),
+        silver: durationSeconds(spec.monitors.freshness.silver),
+        gold: durationSeconds(spec.monitors.freshness.gold),
+      },
+      regionSkewSeconds: durationSeconds(spec.monitors.regionSkew),
+      backlogFiles: spec.monitors.backlogFiles ?? spec.execution.CP?.backlogAlert?.files ?? 100,
+      conflicts: spec.monitors.conflicts,
+      quality: spec.monitors.quality,
+      failedLoads: spec.monitors.failedLoads,
+      windowSeconds: durationSeconds(spec.monitors.window),
+    },
   };
   return { ir, diagnostics };
 }

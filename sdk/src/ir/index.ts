@@ -1,5 +1,5 @@
 export type {
   BronzeNode, BundleIR, ColumnNode, CompletenessNode, DatasetKind, DatasetNode, DedupNode, ExpectationNode,
-  FileSourceNode, GoldNode, MeasureNode, PathNode, SilverNode, SourceKind, SourceNode,
+  FileSourceNode, GoldNode, MeasureNode, MonitorThresholds, PathNode, SilverNode, SourceKind, SourceNode,
 } from "./ir.ts";
 export { datasetByName, sourceOf } from "./ir.ts";

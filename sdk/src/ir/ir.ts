@@ -129,6 +129,18 @@ export interface BundleIR {
   readonly secrets: Readonly<Record<string, SecretSpec>>;
   readonly targets: Readonly<Record<string, TargetSpec>>;
   readonly tags: Readonly<Record<string, string>>;
+  readonly monitors: MonitorThresholds;
+}
+
+/** Monitor thresholds with durations in seconds: what `lakebundle monitor` reads from the manifest. */
+export interface MonitorThresholds {
+  freshnessSeconds: { bronze: number; silver: number; gold: number };
+  regionSkewSeconds: number;
+  backlogFiles: number;
+  conflicts: { maxRetried: number; maxFailed: number };
+  quality: { maxFailureRate: number; maxNullRateIncrease: number };
+  failedLoads: { maxQuarantinedFiles: number; maxInvalidRateRatio: number };
+  windowSeconds: number;
 }
 
 export function datasetByName(ir: BundleIR, name: string): DatasetNode {

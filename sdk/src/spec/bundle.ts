@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { datasetSpec } from "./dataset.ts";
 import { executionSpec } from "./execution.ts";
+import { monitorsSpec } from "./monitors.ts";
 import { identifier } from "./primitives.ts";
 import { sourceSpec } from "./source.ts";
 import { secretSpec, targetSpec, variableSpec } from "./target.ts";
@@ -25,6 +26,8 @@ export const bundleSpec = z.strictObject({
    */
   schemas: z.record(identifier, identifier).default({}),
   tags: z.record(z.string(), z.string()).default({}),
+  /** Health thresholds of `lakebundle monitor` (defaults: the platform-telemetry contract's). */
+  monitors: monitorsSpec.default(monitorsSpec.parse({})),
 });
 
 /** What authors write (defaults optional). */

@@ -7,6 +7,8 @@ export type { BronzeDatasetSpec, Consistency, DatasetSpec, GoldDatasetSpec, Laye
 export { expectationSuite, expectationSpec } from "./expectation.ts";
 export type { ExpectationAction, ExpectationSpec, ExpectationSuite, InlineExpectation } from "./expectation.ts";
 export type { PathExecution, TriggerSpec } from "./execution.ts";
+export { monitorsSpec } from "./monitors.ts";
+export type { MonitorsSpec } from "./monitors.ts";
 export { parseSpec, formatPath } from "./parse-spec.ts";
 export type { ParsedSpec } from "./parse-spec.ts";
 export { durationSeconds } from "./primitives.ts";

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { duration } from "./primitives.ts";
+
+const count = z.number().int().min(0);
+const rate = z.number().min(0).max(1);
+
+/**
+ * Thresholds of `lakebundle monitor` (and the bundle's monitoring job). Defaults are the
+ * platform-telemetry contract's: bronze fresh within 60 s, silver 5 min, gold 15 min.
+ */
+export const monitorsSpec = z.strictObject({
+  /** Time since a table's last Delta commit, per layer. */
+  freshness: z.strictObject({
+    bronze: duration.default("60 seconds"),
+    silver: duration.default("5 minutes"),
+    gold: duration.default("15 minutes"),
+  }).default({ bronze: "60 seconds", silver: "5 minutes", gold: "15 minutes" }),
+  /** A region whose watermark is this far behind the most advanced region is partitioned (or its producer stopped). */
+  regionSkew: duration.default("2 hours"),
+  /** Landed files not yet in bronze (default: the CP path's backlogAlert.files, else 100). */
+  backlogFiles: count.optional(),
+  /** Delta write conflicts recorded in ops.write_conflicts within `window`. */
+  conflicts: z.strictObject({
+    maxRetried: count.default(20),
+    maxFailed: count.default(0),
+  }).default({ maxRetried: 20, maxFailed: 0 }),
+  quality: z.strictObject({
+    /** Rows failing any expectation / rows landed, over the latest run of each silver table. */
+    maxFailureRate: rate.default(0.05),
+    /** A column's null rate among recently ingested rows may exceed its earlier rate by at most this much. */
+    maxNullRateIncrease: rate.default(0.2),
+  }).default({ maxFailureRate: 0.05, maxNullRateIncrease: 0.2 }),
+  failedLoads: z.strictObject({
+    /** Landed files quarantined whole within `window`. */
+    maxQuarantinedFiles: count.default(0),
+    /** The latest run's invalid rate may be at most this many times the earlier runs' rate. */
+    maxInvalidRateRatio: z.number().min(1).default(3),
+  }).default({ maxQuarantinedFiles: 0, maxInvalidRateRatio: 3 }),
+  /** How far back conflicts, quarantined files and failed batches count; also "recent" for null rates. */
+  window: duration.default("24 hours"),
+});
+
+export type MonitorsSpec = z.infer<typeof monitorsSpec>;
