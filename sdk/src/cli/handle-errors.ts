@@ -2,9 +2,8 @@ import { DataGateError, EngineBusyError, EngineError, EngineSetupError, Serverle
 import { exitCodes } from "./exit-codes.ts";
 import { UserError } from "./local-engine.ts";
 import { WorkspaceHostError } from "../runtime/databricks/workspace-host.ts";
-import { redact, WorkspaceError } from "../runtime/databricks/workspace-connection.ts";
+import { redact, WorkspaceError } from "../runtime/databricks/workspace-error.ts";
 import { RunStateError } from "../runtime/databricks/job-runs.ts";
-import { ApiError } from "@databricks/sdk-experimental";
 import type { Io } from "./output.ts";
 
 /** Maps failures to one message and one exit code per class. No stack traces for anything the user can fix. */
@@ -34,7 +33,7 @@ export async function handleErrors(io: Io, setExit: (c: number) => void, fn: () 
     } else if (err instanceof WorkspaceError) {
       io.err(`error: ${redact(err.message)}\n  hint: ${err.hint}`);
       setExit(exitCodes.runFailed);
-    } else if (err instanceof ApiError) {
+    } else if (isApiError(err)) {
       // a workspace call that failed mid-command (the SDK's ApiError): status and message, no trace
       io.err(`error: the workspace refused a request: ${redact(err.message)} (HTTP ${err.statusCode}${err.errorCode ? ` ${err.errorCode}` : ""})\n  hint: ${err.statusCode === 401 || err.statusCode === 403 ? "check the credentials and the principal's permissions on the deployed job or pipeline" : "check the run id and that the bundle is deployed to this target"}`);
       setExit(exitCodes.runFailed);
@@ -44,3 +43,7 @@ export async function handleErrors(io: Io, setExit: (c: number) => void, fn: () 
   }
 }
 
+/** The SDK's ApiError, recognised without loading the SDK (it loads only for workspace commands). */
+function isApiError(err: unknown): err is Error & { statusCode: number; errorCode?: string } {
+  return err instanceof Error && err.constructor.name === "ApiError" && typeof (err as { statusCode?: unknown }).statusCode === "number";
+}

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MANIFEST_SCHEMA_VERSION } from "../compile/manifest.ts";
+import type { MonitorThresholds } from "../ir/index.ts";
 import { LocalRuntime, setupEngine } from "../runtime/index.ts";
 import type { Io } from "./output.ts";
 
@@ -15,7 +16,16 @@ export async function startLocal(root: string, warehouse: string, io: Io): Promi
 
 export interface CompiledBundle {
   dir: string;
-  manifest: { schemaVersion: number; bundle: string; regions: string[]; tables: { table: string; layer: string; consistency: string }[] };
+  manifest: {
+    schemaVersion: number;
+    bundle: string;
+    regions: string[];
+    tables: { table: string; layer: string; consistency: string }[];
+    /** Per path: the deployed resource (`jobs.<key>` / `pipelines.<key>`) and its trigger. */
+    paths: Partial<Record<"AP" | "CP", { resource: string; trigger: string; datasets: string[] }>>;
+    /** Absent in manifests generated before monitors existed. */
+    monitors?: MonitorThresholds;
+  };
 }
 
 /** Runs read the compiled artifact (manifest + plan), never the TypeScript spec. */

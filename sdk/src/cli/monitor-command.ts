@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { MonitorThresholds } from "../ir/index.ts";
 import { localMonitorContext, monitorKinds, postWebhook, runMonitors, type Finding, type MonitorKind, type MonitorPlan } from "../monitors/index.ts";
 import { exitCodes } from "./exit-codes.ts";
 import { handleErrors } from "./handle-errors.ts";
@@ -35,7 +34,7 @@ export function registerMonitor(program: Command, io: Io, setExit: (code: number
       const root = projectRoot(io, flags.project);
       if (!root) return exitCodes.usage;
       const compiled = openCompiledBundle(root, bundle);
-      const thresholds = (compiled.manifest as unknown as { monitors?: MonitorThresholds }).monitors;
+      const thresholds = compiled.manifest.monitors;
       if (!thresholds) throw new UserError(`bundles/${bundle}/manifest.json has no monitor thresholds`, `regenerate it with \`lakebundle generate ${bundle}\``);
       const plan = JSON.parse(readFileSync(join(compiled.dir, "src", "plan.json"), "utf8")) as MonitorPlan;
       const runtime = await startLocal(root, flags.warehouse, io);

@@ -5,7 +5,6 @@ import { printJson, type Io } from "./output.ts";
 import { projectRoot } from "./project-root.ts";
 import { renderTable } from "./render-summary.ts";
 import { exitCodes } from "./exit-codes.ts";
-import { queryWarehouse } from "../runtime/databricks/sql-warehouse.ts";
 import { openTarget } from "./remote-target.ts";
 
 interface Flags { local?: boolean; warehouse?: string; target?: string; warehouseId?: string; profile?: string; limit: string; json?: boolean; project?: string }
@@ -31,6 +30,7 @@ export function registerQuery(program: Command, io: Io, setExit: (code: number) 
         const warehouseId = flags.warehouseId ?? process.env.DATABRICKS_WAREHOUSE_ID;
         if (!warehouseId) throw new UserError("-t needs a SQL warehouse", "pass --warehouse-id ID (SQL Warehouses → Connection details) or set DATABRICKS_WAREHOUSE_ID");
         const { connection, catalog } = await openTarget(root, flags.target, flags.profile, io);
+        const { queryWarehouse } = await import("../runtime/databricks/sql-warehouse.ts");
         const result = await queryWarehouse(connection, { warehouseId, sql, limit: Number(flags.limit), ...(catalog && !catalog.includes("${") ? { catalog } : {}) });
         if (flags.json) printJson(io, result);
         else io.out(renderTable(result));

@@ -58,7 +58,7 @@ export async function runRemote(io: Io, remote: Remote, opts: RemoteRunOptions):
 export function renderOutcome(o: RemoteOutcome & { path?: string }): string {
   const lines = [`${o.path ? `${o.path} ` : ""}${o.runId}: ${o.state}${o.url ? `  ${o.url}` : ""}`];
   for (const f of o.failedTasks) lines.push(`  failed ${f.task}: ${f.error.split("\n").slice(0, 3).join(" / ")}`);
-  if (o.outcome !== "ok" && o.outcome !== "running" && o.path !== "AP") lines.push(`  hint: after fixing the cause, re-run the failed tasks in the same run: lakebundle repair <bundle> ${o.runId} -t <target>`);
+  if (o.outcome !== "ok" && o.path !== "AP") lines.push(`  hint: after fixing the cause, re-run the failed tasks in the same run: lakebundle repair <bundle> ${o.runId} -t <target>`);
   return lines.join("\n");
 }
 

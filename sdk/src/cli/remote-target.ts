@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { connectWorkspace, type DeployTarget, type WorkspaceConnection } from "../runtime/databricks/workspace-connection.ts";
+import type { DeployTarget, WorkspaceConnection } from "../runtime/databricks/workspace-connection.ts";
 import { openCompiledBundle, UserError, type CompiledBundle } from "./local-engine.ts";
 import type { Io } from "./output.ts";
 
@@ -40,14 +40,15 @@ export async function openTarget(root: string, targetName: string, profile: stri
   if (!t) throw new UserError(`no target ${targetName}`, `targets of this project: ${Object.keys(config.targets ?? {}).sort().join(", ") || "(none)"}`);
   if (!t.workspace?.host) throw new UserError(`target ${targetName} has no workspace host`, "set workspaceHost on the target in the spec and regenerate");
   const target: DeployTarget = { name: targetName, workspaceHost: t.workspace.host, mode: t.mode === "production" ? "production" : "development" };
+  // the SDK loads here, not at CLI start: local commands never pay for it
+  const { connectWorkspace } = await import("../runtime/databricks/workspace-connection.ts");
   const connection = await connectWorkspace(target, profile ? { profile } : {});
   io.err(`connected to ${connection.host} as ${connection.userName} (${connection.authType})`);
   return { connection, target, rootBundle: config.bundle?.name ?? "lakebundle", catalog: t.variables?.catalog };
 }
 
 export function compiledResource(compiled: CompiledBundle, path: "AP" | "CP"): CompiledResource {
-  const paths = (compiled.manifest as unknown as { paths?: Record<string, { resource: string }> }).paths ?? {};
-  const ref = paths[path]?.resource;
+  const ref = compiled.manifest.paths[path]?.resource;
   if (!ref) throw new UserError(`bundle ${compiled.manifest.bundle} has no ${path} path`, `use --path ${path === "AP" ? "CP" : "AP"}`);
   const [kind, key] = ref.split(".") as ["jobs" | "pipelines", string];
   const file = join(compiled.dir, "resources", `${key}.${kind === "jobs" ? "job" : "pipeline"}.yml`);

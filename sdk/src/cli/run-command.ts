@@ -33,7 +33,7 @@ export function registerRun(program: Command, io: Io, setExit: (code: number) =>
       if (!root) return exitCodes.usage;
       if (flags.target) {
         const remote = await openRemote(root, bundle, flags.target, flags.profile, io);
-        const paths = flags.path ? [flags.path as "AP" | "CP"] : (["AP", "CP"] as const).filter((p) => p in ((remote.compiled.manifest as { paths?: object }).paths ?? {}));
+        const paths = flags.path ? [flags.path as "AP" | "CP"] : (["AP", "CP"] as const).filter((p) => remote.compiled.manifest.paths[p]);
         return runRemote(io, remote, { paths, wait: !!flags.wait, json: !!flags.json });
       }
       if (!flags.landing || !flags.warehouse) throw new UserError("--local needs --landing and --warehouse", "pass the landing zone and the warehouse folders");

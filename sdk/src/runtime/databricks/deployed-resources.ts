@@ -1,5 +1,5 @@
 import type { WorkspaceClient } from "@databricks/sdk-experimental";
-import { WorkspaceError } from "./workspace-connection.ts";
+import { WorkspaceError } from "./workspace-error.ts";
 
 /** What identifies one deployed resource of a compiled bundle on one target. */
 export interface ResourceQuery {

@@ -5,17 +5,15 @@ import type { jobs } from "@databricks/sdk-experimental";
 export interface RemoteOutcome {
   runId: string;
   url: string | undefined;
-  /** TERMINATED/SUCCESS, TERMINATED/FAILED, TERMINATED/CANCELED, ..., or the state it was left in. */
+  /** TERMINATED/SUCCESS, TERMINATED/FAILED, TERMINATED/CANCELED, ... (an AP update: its state). */
   state: string;
-  outcome: "ok" | "dataGate" | "failed" | "running";
+  outcome: "ok" | "dataGate" | "failed";
   failedTasks: { task: string; runId: string; error: string }[];
 }
 
 export interface FollowOptions {
   pollMs: number;
   say: (message: string) => void;
-  /** Give up following (the run goes on) after this long. */
-  timeoutMs?: number;
 }
 
 /** `run-now` with job parameters (the replay window); returns the run id at once. */
@@ -27,7 +25,6 @@ export async function startJobRun(client: WorkspaceClient, jobId: string, parame
 /** Polls `runs/get` until the run terminates, saying each task's state change once. */
 export async function followJobRun(client: WorkspaceClient, runId: string, opts: FollowOptions): Promise<RemoteOutcome> {
   const seen = new Map<string, string>();
-  const deadline = opts.timeoutMs ? Date.now() + opts.timeoutMs : Infinity;
   for (;;) {
     const run = await client.jobs.getRun({ run_id: Number(runId) });
     for (const t of run.tasks ?? []) {
@@ -38,7 +35,6 @@ export async function followJobRun(client: WorkspaceClient, runId: string, opts:
       }
     }
     if (lifecycle(run) === "TERMINATED" || lifecycle(run) === "INTERNAL_ERROR" || lifecycle(run) === "SKIPPED") return outcome(client, run);
-    if (Date.now() > deadline) return { runId, url: run.run_page_url, state: lifecycle(run), outcome: "running", failedTasks: [] };
     await new Promise((r) => setTimeout(r, opts.pollMs));
   }
 }

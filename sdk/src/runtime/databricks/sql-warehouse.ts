@@ -1,6 +1,7 @@
 import { DBSQLClient, DBSQLLogger, LogLevel, thrift } from "@databricks/sql";
 import type { QueryResult } from "../runtime.ts";
-import { redact, WorkspaceError, type WorkspaceConnection } from "./workspace-connection.ts";
+import type { WorkspaceConnection } from "./workspace-connection.ts";
+import { redact, WorkspaceError } from "./workspace-error.ts";
 
 export interface WarehouseQuery {
   warehouseId: string;
