@@ -145,21 +145,23 @@ export default defineBundle({
     landing_root: { description: "Landing zone root (immutable raw files)", default: "s3://lakebundle-landing/platform-telemetry" },
   },
   targets: {
-    dev: { mode: "development", default: true, workspaceHost: "https://dev.cloud.databricks.com", catalog: "dev_telemetry" },
+    dev: { mode: "development", default: true, workspaceHost: "https://dev.cloud.databricks.com", catalog: "dev_telemetry", warehouse: "Serverless Starter Warehouse" },
     staging: {
-      mode: "production", workspaceHost: "https://staging.cloud.databricks.com", catalog: "staging_telemetry",
+      mode: "production", workspaceHost: "https://staging.cloud.databricks.com", catalog: "staging_telemetry", warehouse: "platform-telemetry",
       runAsServicePrincipal: stagingServicePrincipal, permissions: [{ level: "CAN_VIEW", group: "platform-engineers" }],
     },
     prod_us_east_1: {
-      mode: "production", region: "us-east-1", workspaceHost: "https://prod-us-east-1.cloud.databricks.com", catalog: "telemetry",
+      mode: "production", region: "us-east-1", workspaceHost: "https://prod-us-east-1.cloud.databricks.com", catalog: "telemetry", warehouse: "platform-telemetry",
       runAsServicePrincipal: prodServicePrincipal, permissions: [{ level: "CAN_VIEW", group: "platform-engineers" }],
       variables: { landing_root: "s3://lakebundle-landing-us-east-1/platform-telemetry" },
     },
     prod_eu_west_1: {
-      mode: "production", region: "eu-west-1", workspaceHost: "https://prod-eu-west-1.cloud.databricks.com", catalog: "telemetry",
+      mode: "production", region: "eu-west-1", workspaceHost: "https://prod-eu-west-1.cloud.databricks.com", catalog: "telemetry", warehouse: "platform-telemetry",
       runAsServicePrincipal: prodServicePrincipal, permissions: [{ level: "CAN_VIEW", group: "platform-engineers" }],
       variables: { landing_root: "s3://lakebundle-landing-eu-west-1/platform-telemetry" },
     },
   },
+  // the platform's monthly compute budget; freshness SLAs and the rest are the contract's defaults
+  monitors: { cost: { monthlyBudget: 35_000 } },
   tags: { system: "platform-telemetry" },
 });

@@ -21,6 +21,8 @@ class RunContext:
     replay: dict | None = None
     # driver-side only: batch functions report through the ops table (see ops.py)
     metrics: dict = field(default_factory=dict)
+    # per-batch progress of the task's finished streams, written with its task row (see run_log.py)
+    stream_progress: list = field(default_factory=list)
 
     def checkpoint(self, path, dataset, step):
         return f"{self.checkpoint_root.rstrip('/')}/{path.lower()}/{dataset}/{step}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import functions as F
 
-from . import conflicts, faults, forget, ops
+from . import conflicts, faults, forget, ops, run_log
 from .tables import ensure_table
 
 BRONZE_COLUMNS = "_raw STRING, _source_file STRING, _ingested_at TIMESTAMP"
@@ -187,6 +187,7 @@ def ingest(ctx, path_name, bronze):
                  .option("checkpointLocation", checkpoint).trigger(availableNow=True).start())
     query.awaitTermination()
     rows = _rows_written(ctx, bronze["table"], before)
+    run_log.note_progress(ctx, path_name, "ingest", bronze["table"], query, rows)
     ctx.metrics.setdefault("ingested", {})[bronze["table"]] = rows
     ctx.say(f"ingest {bronze['table']}: {rows} new lines")
     return rows

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import functions as F
 
-from . import conflicts, faults, forget, ops
+from . import conflicts, faults, forget, ops, run_log
 from . import ingest as ingest_steps
 from .tables import ensure_table
 
@@ -233,6 +233,7 @@ def run_step(ctx, path_name, silver, step):
             raise DataGateError(gate) from None
         raise
     totals = ops.attempt_totals(ctx.spark, metrics_table, job.attempt, silver["table"])
+    run_log.note_progress(ctx, path_name, step, silver["table"], query, totals["landed"] or totals["valid"])
     _accumulate(ctx, silver, step, totals)
     return totals
 

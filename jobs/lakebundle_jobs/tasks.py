@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import gold as gold_steps
 from . import ingest as ingest_steps
-from . import conflicts, faults, forget, ops
+from . import conflicts, faults, forget, ops, run_log
 from . import replay as replay_steps
 from . import silver as silver_steps
 from .tables import ensure_table
@@ -32,6 +32,8 @@ def prepare(ctx, path_name):
     """Create the path's tables one by one: catalog DDL is not safe to run from parallel threads."""
     path = ctx.plan["paths"][path_name]
     o = ctx.plan["ops"]
+    ensure_table(ctx, o["taskRunsTable"], run_log.TASK_RUNS_DDL)
+    ensure_table(ctx, o["streamProgressTable"], run_log.STREAM_PROGRESS_DDL)
     ensure_table(ctx, o["batchMetricsTable"], ops.BATCH_METRICS_DDL)
     ensure_table(ctx, o["quarantinedFilesTable"], ingest_steps.QUARANTINED_FILES_DDL)
     ensure_table(ctx, o["writeConflictsTable"], conflicts.CONFLICTS_DDL)
@@ -48,10 +50,14 @@ def run_cp_task(ctx, task):
     path = ctx.plan["paths"].get("CP")
     if not path:
         return
-    prepare(ctx, "CP")
-    _run_cp_task(ctx, task, path)
+    run_log.timed_task(ctx, "CP", task, lambda: _prepared_cp_task(ctx, task, path))
     # the task is done, the next one has not started (a crash test kills the engine here)
     faults.crash_point(f"after_task:{task}")
+
+
+def _prepared_cp_task(ctx, task, path):
+    prepare(ctx, "CP")
+    _run_cp_task(ctx, task, path)
 
 
 def _run_cp_task(ctx, task, path):
@@ -83,6 +89,10 @@ def run_ap(ctx):
     path = ctx.plan["paths"].get("AP")
     if not path:
         return
+    run_log.timed_task(ctx, "AP", "update", lambda: _ap_update(ctx, path))
+
+
+def _ap_update(ctx, path):
     prepare(ctx, "AP")
     each(lambda b: ingest_steps.ingest(ctx, "AP", b), path["bronze"])
     each(lambda s: silver_steps.ap_silver(ctx, "AP", s), path["silver"])

@@ -1,7 +1,9 @@
 /**
  * Monitors on the real local engine: quiet on a healthy run of platform-telemetry, and each one firing
  * with the right figures when trouble is injected — files landed faster than processed, a region
- * withheld, a column's null rate shifted, a poison file, a task stopped by a data gate, stale tables.
+ * withheld, a column's null rate shifted, a poison file, a task stopped by a data gate, stale tables —
+ * plus stream rates and the cost estimate from the task code's own records, and the HTML report of it all
+ * in headless Chromium.
  * (A real Delta write conflict is forced in cp-operations.engine.test.ts, where the conflicts monitor
  * is asserted on it.) The thresholds are the manifest's unless a test narrows one to provoke it.
  */
@@ -10,12 +12,15 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import puppeteer from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MonitorThresholds } from "../../sdk/src/ir/index.ts";
 import { localMonitorContext, runMonitors, type Finding, type MonitorKind, type MonitorPlan } from "../../sdk/src/monitors/index.ts";
 import { DataGateError, LocalRuntime, setupEngine } from "../../sdk/src/runtime/index.ts";
 import { generateSample } from "../../sdk/src/sample/index.ts";
+import type { ReportData } from "../../sdk/src/report/report-data.ts";
+import { chromiumPath } from "../fixtures/chromium.ts";
 import { cli } from "../fixtures/cli-harness.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -53,8 +58,9 @@ afterAll(async () => {
 
 describe("monitors", { timeout: 900_000 }, () => {
   it("stay quiet on a healthy run (freshness with an SLA the run's own length allows)", async () => {
-    const all = await check(["lag", "conflicts", "quality", "failed-loads", "freshness"], { freshnessSeconds: { bronze: 3600, silver: 3600, gold: 3600 } });
+    const all = await check(["lag", "conflicts", "quality", "failed-loads", "freshness", "cost"], { freshnessSeconds: { bronze: 3600, silver: 3600, gold: 3600 } });
     expect(breaches(all)).toEqual([]);
+    expect(all.filter((f) => f.monitor === "cost").map((f) => [f.subject, f.threshold])).toEqual([["compute", 35_000]]);
     expect(all.filter((f) => f.metric === "files_outstanding").map((f) => f.value)).toEqual([0, 0, 0, 0]);
     expect(all.filter((f) => f.metric === "watermark_skew_seconds")).toHaveLength(3);
     expect(all.filter((f) => f.metric === "expectation_failure_rate").length).toBeGreaterThan(0);
@@ -115,6 +121,29 @@ describe("monitors", { timeout: 900_000 }, () => {
     expect(byRegion["region us-west-2"]!.breach).toBe(false);
   });
 
+  it("stream rates: rows arrive slower than each stream processes them on these runs; a narrowed threshold fires naming the stream and both rates", async () => {
+    const rates = (await check(["lag"])).filter((f) => f.metric === "input_to_processed_rate");
+    // the CP streams have run several times by now (AP once: one trigger has no rate yet)
+    expect(rates.length).toBeGreaterThanOrEqual(4);
+    expect(rates.every((f) => !f.breach && f.value > 0 && f.value < 1)).toBe(true);
+    const narrowed = breaches(await check(["lag"], { maxInputRateRatio: 0.0001 })).filter((f) => f.metric === "input_to_processed_rate");
+    expect(narrowed.map((f) => f.subject)).toEqual(rates.map((f) => f.subject));
+    expect(narrowed[0]!.message).toMatch(/rows arrive at [\d.]+\/s and are processed at [\d.]+\/s over \d+ trigger\(s\): ratio [\d.]+ \(threshold 0\.0001\)/);
+  });
+
+  it("cost: task run seconds × DBU/h × $/DBU projected to 30 days; quiet under the $35K budget, fires over a narrowed one with the same figure", async () => {
+    const [seconds, tasks] = (await runtime.query("SELECT sum(seconds), count(*) FROM spark_catalog.ops.task_runs", 10)).rows[0]!.map(Number) as [number, number];
+    const { dbuPerHour, usdPerDbu } = manifest.monitors.cost;
+    // the window is a day: 30 of them
+    const projected = Math.round((seconds / 3600) * dbuPerHour * usdPerDbu * 30 * 100) / 100;
+    const [f] = await check(["cost"]);
+    expect(f!.breach).toBe(false);
+    expect(f!.value).toBeCloseTo(projected, 2);
+    expect(f!.message).toContain(`estimate: ${tasks} task run(s), ${seconds.toFixed(1)} s × ${dbuPerHour} DBU/h × $${usdPerDbu}/DBU`);
+    const [over] = await check(["cost"], { cost: { monthlyBudgetUsd: 1, dbuPerHour, usdPerDbu } });
+    expect([over!.breach, over!.value, over!.threshold]).toEqual([true, f!.value, 1]);
+  });
+
   it("a column's null rate shifts, bad lines spike and a poison file lands: quality and failed loads fire, naming column, rate and file", async () => {
     await new Promise((r) => setTimeout(r, 2000));
     // 30 valid events without service_name, and 4 lines without an event_id (11.8% invalid: a spike, under the 20% gate)
@@ -153,5 +182,44 @@ describe("monitors", { timeout: 900_000 }, () => {
     const gate = loads.find((f) => f.metric === "failed_batches");
     expect(gate?.subject).toBe("silver.cluster_metrics");
     expect(gate?.message).toMatch(/batch\(es\) stopped by a data gate: .*invalid rate 14\/20 = 0\.700 exceeds maxInvalidRate 0\.2/);
+    // the task itself: its run is recorded failed, with the error class
+    const task = loads.find((f) => f.metric === "failed_task_runs");
+    expect(task?.subject).toBe("CP task validate");
+    expect(task?.message).toMatch(/^CP task validate: latest run failed \(DataGateError\): .*0\.700 exceeds maxInvalidRate 0\.2/);
+  });
+
+  it("report: an offline HTML of these runs, with the figures over time, renders every chart that has data in headless Chromium", async () => {
+    const out = join(work, "report.html");
+    const r = await cli("report", "platform-telemetry", "--local", "--warehouse", warehouse, "--landing", landing, "--out", out, "--project", root);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^wrote .*report\.html: 7 charts \(\d+ points\), \d+ findings \(\d+ breached\)/);
+    const html = readFileSync(out, "utf8");
+    const open = html.indexOf(">", html.indexOf('id="report-data"')) + 1;
+    const data = JSON.parse(html.slice(open, html.indexOf("</script>", open))) as ReportData;
+    const byId = Object.fromEntries(data.charts.map((c) => [c.id, c]));
+    expect(byId.quality!.x.length).toBeGreaterThan(2);
+    expect(byId.quality!.series.map((s) => s.label)).toContain("silver.audit_logs");
+    expect(byId.tasks!.series.map((s) => s.label)).toEqual(expect.arrayContaining(["AP update", "CP ingest", "CP publish", "CP validate (failed)"]));
+    expect(byId.lag!.x.length).toBeGreaterThan(0);
+    expect(byId["freshness-silver"]!.x.length).toBeGreaterThan(0);
+    expect(byId["freshness-silver"]!.threshold).toBe(300);
+    expect(byId.conflicts!.x).toEqual([]);
+    expect(data.findings.some((f) => f.breach && f.metric === "failed_task_runs")).toBe(true);
+    const browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+      await page.goto(pathToFileURL(out).href, { waitUntil: "load" });
+      await page.waitForSelector("body[data-rendered]", { timeout: 30_000 });
+      const drawn = data.charts.filter((c) => c.x.length > 0).length;
+      expect(await page.$eval("body", (b) => b.dataset.rendered)).toBe(String(drawn));
+      expect(await page.$$eval("canvas", (cs) => cs.filter((c) => c.width > 0 && c.height > 0).length)).toBeGreaterThanOrEqual(drawn);
+      expect(await page.$eval("#chart-conflicts", (c) => c.textContent)).toContain("no data yet");
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * path, must each come back as a diagnostic with a code and that path, and the committed bundle must
  * analyze clean. The CLI is driven in-process, as a user runs it.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -200,16 +200,28 @@ describe("production targets", () => {
 });
 
 describe("schedules, sync, health", () => {
-  it("no pause_status anywhere: development mode pauses what production runs", () => {
+  it("no pause_status on jobs and pipelines: development mode pauses what production runs", () => {
     const spec = minimalSpec();
     spec.execution = { AP: { trigger: { kind: "cron", cron: "0 0/5 * * * ?" } }, CP: { trigger: { kind: "available-now" } } };
-    const yml = [...output.artifacts, ...compileBundle({ spec }).artifacts].filter((a) => a.path.endsWith(".yml"));
-    for (const a of yml) expect(a.content, a.path).not.toContain("pause_status");
+    const yml = [...output.artifacts, ...compileBundle({ spec }).artifacts].filter((a) => a.path.endsWith(".yml") && !a.path.endsWith(".alerts.yml"));
+    for (const a of yml) expect(a.content.replaceAll("alert_pause_status", ""), a.path).not.toContain("pause_status");
+  });
+
+  it("alert schedules, which development mode does not pause, are paused by a variable only development targets set", () => {
+    for (const alert of Object.values<any>(yamlOf("platform_telemetry.alerts.yml").resources.alerts)) {
+      expect(alert.schedule).toEqual({ pause_status: "${var.alert_pause_status}", quartz_cron_schedule: "0 0/15 * * * ?", timezone_id: "UTC" });
+    }
+    const doc = yamlOf("databricks.yml");
+    expect(doc.variables.alert_pause_status.default).toBe("UNPAUSED");
+    for (const [name, t] of Object.entries<any>(doc.targets)) {
+      expect(t.variables.alert_pause_status, name).toBe(t.mode === "development" ? "PAUSED" : undefined);
+    }
   });
 
   it("deploy uploads only what tasks and pipelines read", () => {
     const sync = yamlOf("databricks.yml").sync;
-    expect(sync).toEqual({ paths: ["jobs", "bundles/platform-telemetry/src"] });
+    // the dashboard deploys from its resource: a synced .lvdash.json would be a second dashboard
+    expect(sync).toEqual({ paths: ["jobs", "bundles/platform-telemetry/src"], exclude: ["bundles/platform-telemetry/src/*.lvdash.json"] });
     const job = yamlOf("platform_telemetry_cp.job.yml").resources.jobs.platform_telemetry_cp;
     const task = join(root, "bundles", "platform-telemetry", "resources", job.tasks[0].spark_python_task.python_file);
     expect(existsSync(task) && task.startsWith(join(root, "jobs"))).toBe(true);
@@ -222,6 +234,7 @@ describe("schedules, sync, health", () => {
     expect(job.health.rules).toEqual([
       { metric: "STREAMING_BACKLOG_FILES", op: "GREATER_THAN", value: 500 },
       { metric: "STREAMING_BACKLOG_BYTES", op: "GREATER_THAN", value: 10737418240 },
+      { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 3600 },
     ]);
     expect(job.email_notifications.on_streaming_backlog_exceeded).toEqual(["billing-oncall@example.com"]);
     const spec = minimalSpec();

@@ -5,7 +5,7 @@
  * stand-in's certificate is signed by a throwaway CA the CLI trusts through NODE_EXTRA_CA_CERTS.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,8 +27,9 @@ const metadata = (target: string, user = ME) => `/Workspace/Users/${user}/.bundl
 const cpTags = { "lakebundle.bundle": "mini", "lakebundle.path": "CP", system: "mini" };
 
 /** A project whose dev target is the stand-in, generated from the minimal spec. */
-async function projectFor(host: string, name: string): Promise<string> {
+async function projectFor(host: string, name: string, edit: (spec: Record<string, any>) => void = () => undefined): Promise<string> {
   const spec = minimalSpec();
+  edit(spec);
   spec.targets = { dev: { mode: "development", default: true, workspaceHost: host, catalog: "dev" } };
   const dir = project(temp, name, spec);
   const g = await cli("generate", "--project", dir);
@@ -264,6 +265,73 @@ describe("lakebundle run/repair/cancel/replay -t (workspace REST stand-in over v
       expect(none.err).toContain("--warehouse-id");
       expect(s.unexpected).toEqual([]);
       expect(json.out + json.err + bad.err).not.toContain(s.token);
+    } finally {
+      await s.stop();
+    }
+  });
+  it("monitor -t reads the deployed CP job's catalog and per-user schema names, runs every check on the warehouse, prices the job's and pipeline's DBUs from system.billing.usage, exits 7 naming the breaches", async () => {
+    const now = Date.now();
+    const iso = (msAgo: number) => new Date(now - msAgo).toISOString();
+    const tablesIn: Record<string, string[]> = {
+      dev_alice_bronze: ["raw_usage", "raw_usage_live"],
+      dev_alice_silver: ["usage", "usage_live"],
+      dev_alice_gold: ["usage_daily"],
+      dev_alice_ops: ["batch_metrics", "write_conflicts", "quarantined_files", "task_runs", "stream_progress"],
+    };
+    const wh = new SqlWarehouseStandIn(tls, "wh-9", (sql: string) => {
+      const show = /^SHOW TABLES IN `dev`\.`([a-z_]+)`$/.exec(sql);
+      if (show) return [{ name: "database", type: "STRING_TYPE", values: tablesIn[show[1]!]!.map(() => show[1]!) }, { name: "tableName", type: "STRING_TYPE", values: tablesIn[show[1]!]! }];
+      // gold was last written 2 h ago (SLA 15 min); every other table 10 s ago
+      if (sql.startsWith("DESCRIBE HISTORY")) return [{ name: "version", type: "BIGINT_TYPE", values: [3] }, { name: "timestamp", type: "STRING_TYPE", values: [iso(sql.includes("usage_daily") ? 7_200_000 : 10_000)] }];
+      if (sql.includes("max(event_time) AS watermark")) return [{ name: "region", type: "STRING_TYPE", values: ["r1", "r2"] }, { name: "watermark", type: "STRING_TYPE", values: [iso(0), iso(5 * 3_600_000)] }];
+      if (sql.includes("system.billing.usage")) return [{ name: "usd", type: "DECIMAL_TYPE", precision: 38, scale: 6, values: ["1234.500000"] }, { name: "dbus", type: "DECIMAL_TYPE", precision: 38, scale: 6, values: ["3527.142857"] }];
+      return [];
+    });
+    const s = standIn().mount("/sql/1.0/warehouses/", wh.listener());
+    jobsList(s);
+    s.route({
+      method: "GET", path: "/api/2.2/jobs/get", query: { job_id: "42" },
+      replies: [{ job_id: 42, settings: {
+        parameters: [{ name: "catalog", default: "dev" }, { name: "landing_root", default: "/tmp/landing" }],
+        tasks: [{ task_key: "ingest", spark_python_task: { python_file: "/Workspace/x/jobs/lakebundle_task.py", parameters: ["--plan", "p.json", "--catalog", "{{job.parameters.catalog}}", "--schema", "bronze=dev_alice_bronze", "--schema", "gold=dev_alice_gold", "--schema", "ops=dev_alice_ops", "--schema", "silver=dev_alice_silver"] } }],
+      } }],
+    });
+    s.route({ method: "GET", path: "/api/2.0/pipelines", query: { max_results: "100", filter: "name LIKE '%mini AP (operational)%'" }, replies: [{ statuses: [{ pipeline_id: "p-1" }] }] });
+    s.route({ method: "GET", path: "/api/2.0/pipelines/p-1", replies: [{ pipeline_id: "p-1", spec: { name: "[dev alice] mini AP (operational)", tags: { "lakebundle.bundle": "mini", "lakebundle.path": "AP" }, deployment: { kind: "BUNDLE", metadata_file_path: metadata("dev") } } }] });
+    const host = await s.start();
+    try {
+      const dir = await projectFor(host, "monitor", (spec) => { spec.monitors = { cost: { monthlyBudget: 30_000 } }; });
+      const env = { NODE_EXTRA_CA_CERTS: tls.caFile, DATABRICKS_HOST: host, DATABRICKS_TOKEN: s.token };
+      const r = await run(["monitor", "all", "mini", "-t", "dev", "--warehouse-id", "wh-9", "--json", "--project", dir], env);
+      expect(r.code, r.err).toBe(7);
+      expect(r.err).toContain("monitoring mini on dev: catalog dev, schemas bronze=dev_alice_bronze gold=dev_alice_gold ops=dev_alice_ops silver=dev_alice_silver, job 42, pipeline p-1");
+      const out = JSON.parse(r.out) as { healthy: boolean; findings: { monitor: string; subject: string; metric: string; value: number; threshold: number; breach: boolean }[] };
+      const breached = out.findings.filter((f) => f.breach);
+      expect(breached.map((f) => [f.monitor, f.subject, f.metric, f.threshold])).toEqual([
+        ["lag", "region r2", "watermark_skew_seconds", 7200],
+        ["freshness", "gold.usage_daily", "seconds_since_commit", 900],
+        ["cost", "compute", "projected_monthly_usd", 30_000],
+      ]);
+      expect(breached[0]!.value).toBe(18_000);
+      // measured when the CLI reads the answer: 2 h plus the seconds the run took
+      expect(breached[1]!.value).toBeGreaterThanOrEqual(7200);
+      expect(breached[1]!.value).toBeLessThan(7260);
+      // $1,234.50 in the 24 h window → × 30 days
+      expect(breached[2]!.value).toBe(37_035);
+      expect(out.findings.filter((f) => f.monitor === "freshness" && !f.breach)).toHaveLength(4);
+      // every table by its deployed three-part name; nothing of the plan's placeholders reaches the warehouse
+      expect(wh.statements.some((q) => q.includes("`dev`.`dev_alice_ops`.`batch_metrics`"))).toBe(true);
+      expect(wh.statements.filter((q) => q.includes("${"))).toEqual([]);
+      const billing = wh.statements.find((q) => q.includes("system.billing.usage"))!;
+      expect(billing).toContain("u.usage_metadata.job_id IN ('42') OR u.usage_metadata.dlt_pipeline_id IN ('p-1')");
+      expect(billing).toContain("JOIN system.billing.list_prices p");
+      expect(wh.closedSessions).toBe(1);
+      expect(wh.authorizations.every((a) => a === `Bearer ${s.token}`)).toBe(true);
+      expect(s.unexpected).toEqual([]);
+      expect(r.out + r.err).not.toContain(s.token);
+      const noWarehouse = await run(["monitor", "all", "mini", "-t", "dev", "--project", dir], env);
+      expect(noWarehouse.code).toBe(2);
+      expect(noWarehouse.err).toContain("--warehouse-id");
     } finally {
       await s.stop();
     }

@@ -72,7 +72,7 @@ describe("lakebundle deploy", () => {
     process.env.DATABRICKS_HOST = "https://staging.cloud.databricks.com";
     const env = await cli("deploy", "-t", "prod_us_east_1", "--project", root);
     expect(env.code).toBe(2);
-    expect(env.err).toContain("target prod_us_east_1 deploys to https://prod-us-east-1.cloud.databricks.com, but the credentials are for https://staging.cloud.databricks.com (from DATABRICKS_HOST)");
+    expect(env.err).toContain("target prod_us_east_1 is on https://prod-us-east-1.cloud.databricks.com, but the credentials are for https://staging.cloud.databricks.com (from DATABRICKS_HOST)");
     const cfg = join(temp, "databrickscfg");
     writeFileSync(cfg, "[DEFAULT]\nhost = https://dev.cloud.databricks.com\n\n[prod]\nhost = https://prod-eu-west-1.cloud.databricks.com\ntoken = dapi-profile-secret\n");
     process.env.DATABRICKS_CONFIG_FILE = cfg;

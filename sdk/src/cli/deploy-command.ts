@@ -4,7 +4,7 @@ import { delimiter, join } from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../diagnostics/diagnostic.ts";
 import { checkBundleYaml, checkDrift, generateProject, loadProject } from "../project/index.ts";
-import { resolveWorkspaceHost, sameHost, WorkspaceHostError } from "../runtime/databricks/workspace-host.ts";
+import { targetAuthHost, WorkspaceHostError } from "../runtime/databricks/workspace-host.ts";
 import { exitCodes } from "./exit-codes.ts";
 import { printDiagnostics, type Io } from "./output.ts";
 import { projectRoot } from "./project-root.ts";
@@ -51,11 +51,7 @@ async function deploy(io: Io, opts: Options): Promise<number> {
     return exitCodes.usage;
   }
   try {
-    const auth = resolveWorkspaceHost({ ...(opts.profile ? { profile: opts.profile } : {}) });
-    if (auth && !target.workspaceHost.includes("${") && !sameHost(auth.host, target.workspaceHost)) {
-      io.err(`error: target ${opts.target} deploys to ${target.workspaceHost}, but the credentials are for ${auth.host} (from ${auth.source})\n  hint: use the profile or DATABRICKS_HOST of ${target.workspaceHost}, or another target`);
-      return exitCodes.usage;
-    }
+    targetAuthHost({ name: opts.target, workspaceHost: target.workspaceHost }, opts.profile ? { profile: opts.profile } : {});
   } catch (err) {
     if (!(err instanceof WorkspaceHostError)) throw err;
     io.err(`error: ${err.message}\n  hint: ${err.hint}`);

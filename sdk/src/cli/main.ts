@@ -15,6 +15,7 @@ import { registerDeploy } from "./deploy-command.ts";
 import { registerRepair } from "./repair-command.ts";
 import { registerCancel } from "./cancel-command.ts";
 import { registerMonitor } from "./monitor-command.ts";
+import { registerReport } from "./report-command.ts";
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("lakebundle")
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerRepair(program, io, setExit);
   registerCancel(program, io, setExit);
   registerMonitor(program, io, setExit);
+  registerReport(program, io, setExit);
   return program;
 }
 

@@ -1,48 +1,43 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
-import { localMonitorContext, monitorKinds, postWebhook, runMonitors, type Finding, type MonitorKind, type MonitorPlan } from "../monitors/index.ts";
+import { monitorKinds, postWebhook, runMonitors, type Finding, type MonitorKind } from "../monitors/index.ts";
 import { exitCodes } from "./exit-codes.ts";
 import { handleErrors } from "./handle-errors.ts";
-import { openCompiledBundle, startLocal, UserError } from "./local-engine.ts";
+import { UserError } from "./local-engine.ts";
+import { openMonitorSource, type SourceFlags } from "./monitor-source.ts";
 import { printJson, type Io } from "./output.ts";
 import { projectRoot } from "./project-root.ts";
 
-interface Flags { local?: boolean; warehouse?: string; landing?: string; target?: string; watch?: boolean; interval: string; json?: boolean; webhook?: string; project?: string }
+interface Flags extends SourceFlags { watch?: boolean; interval: string; json?: boolean; webhook?: string; project?: string }
 
 export function registerMonitor(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command("monitor")
-    .description("check lag, freshness, conflicts, quality and failed loads against the spec's thresholds (exit 7 on a breach)")
+    .description("check lag, freshness, conflicts, quality, failed loads and cost against the spec's thresholds (exit 7 on a breach)")
     .argument("<kind>", `one of ${[...monitorKinds, "all"].join(", ")}`)
     .argument("<bundle>", "bundle name")
     .option("--local", "monitor the local warehouse")
     .option("--warehouse <dir>", "warehouse folder (local)")
     .option("--landing <dir>", "landing zone root (local): lets lag count files not ingested yet")
-    .option("-t, --target <name>", "a Databricks target (not available yet: see the README)")
+    .option("-t, --target <name>", "monitor a deployed target through a SQL warehouse (names from the deployed CP job)")
+    .option("--warehouse-id <id>", "with -t: the SQL warehouse (default: DATABRICKS_WAREHOUSE_ID)")
+    .option("--profile <name>", "with -t: a ~/.databrickscfg profile")
     .option("--watch", "check again every --interval seconds until interrupted")
     .option("--interval <s>", "seconds between checks with --watch", "60")
     .option("--json", "findings as JSON")
     .option("--webhook <url>", "also POST breaches to this URL (JSON; retried, 5 s timeout per attempt)")
     .option("--project <dir>", "project root")
-    .addHelpText("after", "\nExamples:\n  lakebundle monitor all platform-telemetry --local --warehouse wh --landing landing\n  lakebundle monitor freshness platform-telemetry --local --warehouse wh --watch --interval 30 --webhook https://alerts.example.com/hook\n")
+    .addHelpText("after", "\nExamples:\n  lakebundle monitor all platform-telemetry --local --warehouse wh --landing landing\n  lakebundle monitor all platform-telemetry -t prod_eu_west_1 --warehouse-id 1234567890abcdef --json\n  lakebundle monitor freshness platform-telemetry --local --warehouse wh --watch --interval 30 --webhook https://alerts.example.com/hook\n")
     .action((kind: string, bundle: string, flags: Flags) => handleErrors(io, setExit, async () => {
       const kinds = kind === "all" ? [...monitorKinds] : [kind as MonitorKind];
       if (!kinds.every((k) => (monitorKinds as readonly string[]).includes(k))) throw new UserError(`no monitor ${kind}`, `use one of ${[...monitorKinds, "all"].join(", ")}`);
-      if (flags.target) throw new UserError(`monitor -t ${flags.target} is not available yet`, "monitor the local warehouse with --local --warehouse DIR; on Databricks the CP job's health rules and notifications alert on backlog and failures");
-      if (!flags.local || !flags.warehouse) throw new UserError("say what to monitor", "pass --local --warehouse DIR (and --landing DIR for the file backlog)");
       const root = projectRoot(io, flags.project);
       if (!root) return exitCodes.usage;
-      const compiled = openCompiledBundle(root, bundle);
-      const thresholds = compiled.manifest.monitors;
-      if (!thresholds) throw new UserError(`bundles/${bundle}/manifest.json has no monitor thresholds`, `regenerate it with \`lakebundle generate ${bundle}\``);
-      const plan = JSON.parse(readFileSync(join(compiled.dir, "src", "plan.json"), "utf8")) as MonitorPlan;
-      const runtime = await startLocal(root, flags.warehouse, io);
+      const source = await openMonitorSource(root, bundle, flags, io);
       let stop = false;
       process.once("SIGINT", () => { stop = true; });
       try {
         for (;;) {
-          const ctx = localMonitorContext(runtime, plan, thresholds, flags.landing);
+          const ctx = source.context();
           const findings = await runMonitors(kinds, ctx);
           const breaches = findings.filter((f) => f.breach);
           if (flags.json) printJson(io, { bundle, kinds, at: ctx.now.toISOString(), healthy: breaches.length === 0, findings });
@@ -56,7 +51,7 @@ export function registerMonitor(program: Command, io: Io, setExit: (code: number
           if (stop) return breaches.length > 0 ? exitCodes.breach : exitCodes.ok;
         }
       } finally {
-        await runtime.close();
+        await source.close();
       }
     }));
 }

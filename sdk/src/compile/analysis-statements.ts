@@ -1,6 +1,8 @@
 import type { BundleIR, GoldNode, SilverNode } from "../ir/index.ts";
 import type { Artifact } from "../targets/target.ts";
+import { parse } from "yaml";
 import { nullSafe, parseSelect, tableOf } from "./sql-fragments.ts";
+import { CATALOG_PARAM, schemaNameRef, schemaParam } from "./table-names.ts";
 
 /**
  * Every SQL statement the bundle will run, as the local engine analyzes it at `lakebundle validate`
@@ -30,6 +32,27 @@ export function analysisStatements(ir: BundleIR, artifacts: readonly Artifact[])
   for (const a of artifacts.filter((x) => x.path.includes("/src/ap/") && x.path.endsWith(".sql"))) {
     const dataset = /\/(?:bronze|silver|gold)_(\w+)\.sql$/.exec(a.path)?.[1] ?? "";
     out.push(...reduceLakeflowSql(a.content).map((s) => ({ ...s, path: `datasets.${dataset}`, what: `${s.what} in ${a.path.split("/").slice(-3).join("/")}` })));
+  }
+  out.push(...monitoringStatements(ir, artifacts));
+  return out;
+}
+
+/**
+ * The dashboard's datasets and the SQL alerts' queries, exactly as deployed (read back from the emitted
+ * `.lvdash.json` and alerts YAML), with the bundle's table references mapped back to the plan's names.
+ */
+function monitoringStatements(ir: BundleIR, artifacts: readonly Artifact[]): AnalysisStatement[] {
+  const planNames = (sql: string) => Object.keys(ir.schemas).reduce(
+    (text, logical) => text.split(schemaNameRef(ir.resourceKey, logical)).join(`\${${schemaParam(logical)}}`),
+    sql.split("${var.catalog}").join(`\${${CATALOG_PARAM}}`));
+  const out: AnalysisStatement[] = [];
+  for (const a of artifacts.filter((x) => x.path.endsWith(".lvdash.json"))) {
+    const doc = JSON.parse(a.content) as { datasets: { displayName: string; queryLines: string[] }[] };
+    for (const d of doc.datasets) out.push({ kind: "query", path: "monitors", what: `dashboard dataset "${d.displayName}"`, sql: planNames(d.queryLines.join("")) });
+  }
+  for (const a of artifacts.filter((x) => x.path.endsWith(".alerts.yml"))) {
+    const doc = parse(a.content) as { resources: { alerts: Record<string, { query_text: string }> } };
+    for (const [key, alert] of Object.entries(doc.resources.alerts)) out.push({ kind: "query", path: "monitors", what: `alert ${key}`, sql: planNames(alert.query_text) });
   }
   return out;
 }

@@ -39,6 +39,10 @@ export interface OpsTables {
   replaysTable: string;
   /** Deletion requests (account/workspace) and when they were carried out: ingestion and replay honour them. */
   deletionRequestsTable: string;
+  /** One row per task run (CP task, AP update): start, end, seconds, status, error class. Cost and failed loads read it. */
+  taskRunsTable: string;
+  /** One row per streaming micro-batch's progress: input vs processed rate for the lag monitor and the report. */
+  streamProgressTable: string;
 }
 
 export interface PathPlan {
@@ -168,5 +172,7 @@ function opsTables(): OpsTables {
     publishLogTable: qualifiedTable(OPS_SCHEMA, "publish_log"),
     replaysTable: qualifiedTable(OPS_SCHEMA, "replays"),
     deletionRequestsTable: qualifiedTable(OPS_SCHEMA, "deletion_requests"),
+    taskRunsTable: qualifiedTable(OPS_SCHEMA, "task_runs"),
+    streamProgressTable: qualifiedTable(OPS_SCHEMA, "stream_progress"),
   };
 }

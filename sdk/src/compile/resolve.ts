@@ -68,6 +68,8 @@ export function resolve(spec: BundleSpec, suites: Readonly<Record<string, Expect
       },
       regionSkewSeconds: durationSeconds(spec.monitors.regionSkew),
       backlogFiles: spec.monitors.backlogFiles ?? spec.execution.CP?.backlogAlert?.files ?? 100,
+      maxInputRateRatio: spec.monitors.maxInputRateRatio,
+      cost: { monthlyBudgetUsd: spec.monitors.cost.monthlyBudget ?? null, dbuPerHour: spec.monitors.cost.dbuPerHour, usdPerDbu: spec.monitors.cost.usdPerDbu },
       conflicts: spec.monitors.conflicts,
       quality: spec.monitors.quality,
       failedLoads: spec.monitors.failedLoads,

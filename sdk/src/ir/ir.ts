@@ -137,6 +137,8 @@ export interface MonitorThresholds {
   freshnessSeconds: { bronze: number; silver: number; gold: number };
   regionSkewSeconds: number;
   backlogFiles: number;
+  maxInputRateRatio: number;
+  cost: { monthlyBudgetUsd: number | null; dbuPerHour: number; usdPerDbu: number };
   conflicts: { maxRetried: number; maxFailed: number };
   quality: { maxFailureRate: number; maxNullRateIncrease: number };
   failedLoads: { maxQuarantinedFiles: number; maxInvalidRateRatio: number };

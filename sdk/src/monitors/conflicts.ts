@@ -1,3 +1,4 @@
+import { conflictCountsSql } from "./check-sql.ts";
 import { finding, type Finding } from "./finding.ts";
 import { num, shortName, type MonitorContext } from "./monitor-context.ts";
 
@@ -8,9 +9,7 @@ import { num, shortName, type MonitorContext } from "./monitor-context.ts";
 export async function conflicts(ctx: MonitorContext): Promise<Finding[]> {
   const t = ctx.plan.ops.writeConflictsTable;
   if (!t || !(await ctx.exists(t))) return [finding("conflicts", "ops.write_conflicts", "conflicts", 0, ctx.thresholds.conflicts.maxRetried, false, "no conflict recorded yet")];
-  const r = await ctx.query(`SELECT table_name, exception_class, sum(CASE WHEN outcome = 'retried' THEN 1 ELSE 0 END) AS retried,
-    sum(CASE WHEN outcome = 'gave_up' THEN 1 ELSE 0 END) AS gave_up FROM ${ctx.table(t)}
-    WHERE recorded_at >= current_timestamp() - INTERVAL ${ctx.thresholds.windowSeconds} SECONDS GROUP BY table_name, exception_class ORDER BY table_name, exception_class`);
+  const r = await ctx.query(conflictCountsSql(ctx.table(t), ctx.thresholds.windowSeconds));
   const { maxRetried, maxFailed } = ctx.thresholds.conflicts;
   if (r.rows.length === 0) return [finding("conflicts", shortName(t), "conflicts", 0, maxRetried, false, `no conflict in the last ${ctx.thresholds.windowSeconds} s`)];
   const out: Finding[] = [];

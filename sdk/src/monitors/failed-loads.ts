@@ -1,22 +1,25 @@
+import { quarantinedFilesSql, windowStart } from "./check-sql.ts";
 import { finding, type Finding } from "./finding.ts";
 import { num, shortName, type MonitorContext } from "./monitor-context.ts";
 
 /**
  * Failed loads within the window: landed files quarantined whole (ops.quarantined_files), batches a data
- * gate stopped (a failed task: ops.batch_metrics.gate_error), and a quarantine spike — the latest run's
+ * gate stopped (ops.batch_metrics.gate_error), failed task runs (ops.task_runs) that no later run of the
+ * same task made good, and a quarantine spike — the latest run's
  * invalid rate against the earlier runs' rate.
  */
 export async function failedLoads(ctx: MonitorContext): Promise<Finding[]> {
   const out: Finding[] = [];
-  const win = `current_timestamp() - INTERVAL ${ctx.thresholds.windowSeconds} SECONDS`;
+  const win = windowStart(ctx.thresholds.windowSeconds);
   const { maxQuarantinedFiles, maxInvalidRateRatio } = ctx.thresholds.failedLoads;
   const files = ctx.plan.ops.quarantinedFilesTable;
   if (files && (await ctx.exists(files))) {
-    const r = await ctx.query(`SELECT source, path, reason FROM ${ctx.table(files)} WHERE detected_at >= ${win} ORDER BY path`);
+    const r = await ctx.query(quarantinedFilesSql(ctx.table(files), ctx.thresholds.windowSeconds));
     const sample = r.rows.slice(0, 3).map(([, p, why]) => `${String(p).split("/").pop()} (${why})`).join(", ");
     out.push(finding("failed-loads", shortName(files), "quarantined_files", r.rows.length, maxQuarantinedFiles, r.rows.length > maxQuarantinedFiles,
       `${r.rows.length} landed file(s) quarantined whole in the last ${ctx.thresholds.windowSeconds} s${sample ? `: ${sample}` : ""} (threshold ${maxQuarantinedFiles})`));
   }
+  out.push(...(await failedTasks(ctx, win)));
   const metrics = ctx.plan.ops.batchMetricsTable;
   if (!metrics || !(await ctx.exists(metrics))) return out;
   const gates = await ctx.query(`SELECT table_name, count(*) AS n, max_by(gate_error, recorded_at) AS last_error FROM ${ctx.table(metrics)}
@@ -40,4 +43,19 @@ export async function failedLoads(ctx: MonitorContext): Promise<Finding[]> {
       `latest run quarantined ${(now * 100).toFixed(1)}% of its ${num(landedNow)} landed row(s) vs ${(before * 100).toFixed(1)}% before (threshold ${(threshold * 100).toFixed(1)}% = ${maxInvalidRateRatio}× the earlier rate, at least 1%)`));
   }
   return out;
+}
+
+/** Tasks whose latest run in the window failed (a retried task that then succeeded is not a failed load). */
+async function failedTasks(ctx: MonitorContext, win: string): Promise<Finding[]> {
+  const runs = ctx.plan.ops.taskRunsTable;
+  if (!runs || !(await ctx.exists(runs))) return [];
+  const r = await ctx.query(`SELECT path, task, count_if(status = 'failed') AS failed, max_by(status, ended_at) AS last_status,
+      max_by(error_class, ended_at) AS error_class, max_by(error, ended_at) AS error
+    FROM ${ctx.table(runs)} WHERE started_at >= ${win} GROUP BY path, task ORDER BY path, task`);
+  return r.rows.filter(([, , failed]) => num(failed) > 0).map(([path, task, failed, last, cls, error]) => {
+    const open = last === "failed";
+    return finding("failed-loads", `${String(path)} task ${String(task)}`, "failed_task_runs", open ? 1 : 0, 0, open,
+      open ? `latest run failed (${String(cls)}): ${String(error ?? "").slice(0, 200)}; ${num(failed)} failed run(s) in the window`
+        : `${num(failed)} failed run(s) in the window, retried successfully since`);
+  });
 }

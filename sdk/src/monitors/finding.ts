@@ -11,7 +11,7 @@ export interface Finding {
   message: string;
 }
 
-export const monitorKinds = ["lag", "freshness", "conflicts", "quality", "failed-loads"] as const;
+export const monitorKinds = ["lag", "freshness", "conflicts", "quality", "failed-loads", "cost"] as const;
 export type MonitorKind = (typeof monitorKinds)[number];
 
 export function finding(monitor: MonitorKind, subject: string, metric: string, value: number, threshold: number, breach: boolean, detail: string): Finding {

@@ -1,4 +1,5 @@
 import { conflicts } from "./conflicts.ts";
+import { cost } from "./cost.ts";
 import { failedLoads } from "./failed-loads.ts";
 import type { Finding, MonitorKind } from "./finding.ts";
 import { freshness } from "./freshness.ts";
@@ -11,6 +12,7 @@ export { monitorKinds } from "./finding.ts";
 export type { MonitorContext, MonitorPlan } from "./monitor-context.ts";
 export { postWebhook } from "./webhook.ts";
 export { localMonitorContext } from "./local-context.ts";
+export { warehouseMonitorContext } from "./warehouse-context.ts";
 
 const monitors: Record<MonitorKind, (ctx: MonitorContext) => Promise<Finding[]>> = {
   lag,
@@ -18,6 +20,7 @@ const monitors: Record<MonitorKind, (ctx: MonitorContext) => Promise<Finding[]>>
   conflicts,
   quality,
   "failed-loads": failedLoads,
+  cost,
 };
 
 /** Runs the chosen monitors in a fixed order; every finding is kept, breached or not. */

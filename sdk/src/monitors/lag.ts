@@ -1,10 +1,12 @@
+import { streamRatesSql } from "./check-sql.ts";
 import { finding, type Finding } from "./finding.ts";
-import { parseTimestamp, shortName, type MonitorContext } from "./monitor-context.ts";
+import { num, parseTimestamp, shortName, type MonitorContext } from "./monitor-context.ts";
 
 /**
  * Lag: landed files bronze has not read yet (files and bytes outstanding, where the landing zone can be
- * listed) and region watermark skew — a region whose newest valid event is far behind the most advanced
- * region's is partitioned away or its producers stopped.
+ * listed), input vs processed rate of each stream (ops.stream_progress), and region watermark skew — a
+ * region whose newest valid event is far behind the most advanced region's is partitioned away or its
+ * producers stopped.
  */
 export async function lag(ctx: MonitorContext): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -28,6 +30,7 @@ export async function lag(ctx: MonitorContext): Promise<Finding[]> {
         `${outstanding.length} of ${landed.length} landed file(s) not ingested yet (${outstanding.reduce((n, f) => n + f.size, 0)} bytes; threshold ${ctx.thresholds.backlogFiles} files)`));
     }
   }
+  out.push(...(await rates(ctx)));
   // region watermarks over the valid events of every silver table of the path
   const marks = new Map<string, Date>();
   for (const s of cp.silver) {
@@ -50,6 +53,24 @@ export async function lag(ctx: MonitorContext): Promise<Finding[]> {
       mark ? `watermark ${mark.toISOString()} is ${behind} s behind the most advanced region (threshold ${skew} s)` : `no valid event at all (threshold ${skew} s behind)`));
   }
   return out;
+}
+
+/**
+ * Per table and step: rows arriving per second (rows / seconds between consecutive triggers, Spark's
+ * inputRowsPerSecond definition carried across runs) vs rows processed per second (rows / trigger
+ * duration), over the window's triggers that had input. Their ratio is the share of the time between
+ * runs a run takes: above 1 the stream falls further behind with every run.
+ */
+async function rates(ctx: MonitorContext): Promise<Finding[]> {
+  const progress = ctx.plan.ops.streamProgressTable;
+  if (!progress || !(await ctx.exists(progress))) return [];
+  const r = await ctx.query(streamRatesSql(ctx.table(progress), ctx.thresholds.windowSeconds));
+  const limit = ctx.thresholds.maxInputRateRatio;
+  return r.rows.map(([table, step, batches, input, processed]) => {
+    const ratio = Math.round((num(input) / num(processed)) * 1000) / 1000;
+    return finding("lag", `${shortName(String(table))} (${String(step)})`, "input_to_processed_rate", ratio, limit, ratio > limit,
+      `rows arrive at ${num(input).toFixed(2)}/s and are processed at ${num(processed).toFixed(2)}/s over ${num(batches)} trigger(s): ratio ${ratio} (threshold ${limit})`);
+  });
 }
 
 function normalizePath(p: string): string {

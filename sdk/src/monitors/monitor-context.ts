@@ -39,6 +39,8 @@ export interface MonitorContext {
   plan: MonitorPlan;
   thresholds: MonitorThresholds;
   now: Date;
+  /** The deployed job and pipeline ids, when the engine has Databricks billing system tables (cost). */
+  billing?: { jobIds: string[]; pipelineIds: string[] };
   /** Landed files per source (absolute paths and sizes), when the engine can list the landing zone. */
   landedFiles?: (landingPath: string) => { path: string; size: number }[];
 }

@@ -1,3 +1,4 @@
+import { expectationRatesSql } from "./check-sql.ts";
 import { finding, type Finding } from "./finding.ts";
 import { num, shortName, type MonitorContext } from "./monitor-context.ts";
 
@@ -35,9 +36,7 @@ export async function quality(ctx: MonitorContext): Promise<Finding[]> {
 async function expectationRates(ctx: MonitorContext, max: number): Promise<Finding[]> {
   const t = ctx.plan.ops.batchMetricsTable;
   if (!t || !(await ctx.exists(t))) return [];
-  const r = await ctx.query(`WITH latest AS (SELECT table_name, max_by(attempt, recorded_at) AS attempt FROM ${ctx.table(t)} WHERE gate_error IS NULL AND landed > 0 GROUP BY table_name)
-    SELECT m.table_name, sum(m.landed) AS landed, sum(m.invalid) AS invalid FROM ${ctx.table(t)} m JOIN latest l ON m.table_name = l.table_name AND m.attempt = l.attempt
-    WHERE m.gate_error IS NULL GROUP BY m.table_name ORDER BY m.table_name`);
+  const r = await ctx.query(expectationRatesSql(ctx.table(t)));
   return r.rows.map(([table, landed, invalid]) => {
     const rate = num(landed) === 0 ? 0 : num(invalid) / num(landed);
     return finding("quality", shortName(String(table)), "expectation_failure_rate", round(rate), max, rate > max,

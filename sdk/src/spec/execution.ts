@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { codes } from "../diagnostics/codes.ts";
 import { quartzCron } from "./primitives.ts";
 
 export const triggerSpec = z.discriminatedUnion("kind", [
@@ -31,6 +32,15 @@ export const pathExecution = z.strictObject({
   /** Replaced by `backlogAlert`; kept so old specs get a precise diagnostic instead of "unknown field". */
   backlogAlertSeconds: z.number().int().min(1).optional(),
   notifyOnFailure: z.array(z.email()).default([]),
+  /**
+   * CP: warn `notifyOnFailure` when a run takes longer than this (the job health metric
+   * RUN_DURATION_SECONDS); default half of `timeoutSeconds`, so a slow run is seen before the timeout stops it.
+   */
+  durationWarningSeconds: z.number().int().min(1).optional(),
+}).refine((e) => e.durationWarningSeconds === undefined || e.durationWarningSeconds < e.timeoutSeconds, {
+  path: ["durationWarningSeconds"],
+  params: { code: codes.invalidValue, hint: "give fewer seconds than `timeoutSeconds`: the timeout stops a run before a later warning could fire" },
+  message: "durationWarningSeconds is not below timeoutSeconds:",
 });
 
 export const executionSpec = z.strictObject({

@@ -19,6 +19,23 @@ export const monitorsSpec = z.strictObject({
   regionSkew: duration.default("2 hours"),
   /** Landed files not yet in bronze (default: the CP path's backlogAlert.files, else 100). */
   backlogFiles: count.optional(),
+  /**
+   * A stream falls behind when rows arrive faster than it processes them (Spark's inputRowsPerSecond vs
+   * processedRowsPerSecond per micro-batch, averaged over the window's batches).
+   */
+  maxInputRateRatio: z.number().positive().default(1),
+  /**
+   * Compute cost, projected to 30 days from the window's usage. On Databricks from system.billing.usage at
+   * list price; locally an estimate: task run seconds × `dbuPerHour` × `usdPerDbu`.
+   */
+  cost: z.strictObject({
+    /** Monthly budget in USD; without one the cost monitor reports and never breaches. */
+    monthlyBudget: z.number().positive().optional(),
+    /** Local estimate: DBUs per hour of the compute a task runs on (serverless bills per use: set what you see in system.billing.usage). */
+    dbuPerHour: z.number().positive().default(4),
+    /** Local estimate: list price per DBU in USD (depends on cloud, region, SKU and contract). */
+    usdPerDbu: z.number().positive().default(0.35),
+  }).default({ dbuPerHour: 4, usdPerDbu: 0.35 }),
   /** Delta write conflicts recorded in ops.write_conflicts within `window`. */
   conflicts: z.strictObject({
     maxRetried: count.default(20),

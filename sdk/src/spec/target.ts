@@ -35,6 +35,11 @@ export const targetSpec = z.strictObject({
   runAsServicePrincipal: applicationId.optional(),
   /** Deployed resources are readable/runnable/manageable by these principals only (plus the run-as one). */
   permissions: z.array(permissionSpec).default([]),
+  /**
+   * Name of the SQL warehouse that runs the bundle's dashboard and alerts in this target's workspace; the
+   * databricks CLI looks its id up at deploy. Without it, deploy needs `--var warehouse_id=<id>`.
+   */
+  warehouse: z.string().min(1).optional(),
 });
 
 export const variableSpec = z.strictObject({

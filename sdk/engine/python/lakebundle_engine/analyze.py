@@ -8,6 +8,7 @@ import shutil
 from lakebundle_jobs.context import RunContext
 from lakebundle_jobs.plan import bind, load_plan, plan_parameters
 from lakebundle_jobs.silver import merge_sql, parse
+from lakebundle_jobs.tables import ensure_table
 from lakebundle_jobs.tasks import prepare
 
 _PLANNING_ERROR = "Error occurred during query planning"
@@ -34,6 +35,7 @@ def analyze(spark, catalog, warehouse, plan_path, statements):
     errors = []
     for path_name in plan["paths"]:
         prepare(ctx, path_name)
+    _empty_gold(spark, ctx, plan)
     spark.sql("SELECT CAST(NULL AS STRING) AS value, named_struct('file_path', CAST(NULL AS STRING)) AS _metadata WHERE false").createOrReplaceTempView("lbv_read_files")
     params = plan_parameters(catalog, names)
     for i, st in enumerate(statements):
@@ -46,6 +48,18 @@ def analyze(spark, catalog, warehouse, plan_path, statements):
     errors += _plan_statements(spark, ctx, plan)
     _drop_scratch(spark, catalog, names, scratch)
     return {"errors": errors, "statements": len(statements)}
+
+
+def _empty_gold(spark, ctx, plan):
+    """Gold tables as the tasks create them (the schema of their query), empty: the dashboard reads them.
+    A gold query that does not analyze is reported by the gold statements; its table is left out."""
+    for path in plan["paths"].values():
+        for g in path["gold"]:
+            try:
+                fields = spark.sql(g["selectSql"]).schema.fields
+            except Exception:  # noqa: BLE001
+                continue
+            ensure_table(ctx, g["table"], ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in fields))
 
 
 def _drop_scratch(spark, catalog, names, scratch):

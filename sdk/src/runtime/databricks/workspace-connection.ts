@@ -1,7 +1,7 @@
 import { Agent } from "node:https";
 import { Config, WorkspaceClient } from "@databricks/sdk-experimental";
 import { workspaceError } from "./workspace-error.ts";
-import { resolveWorkspaceHost, sameHost, WorkspaceHostError } from "./workspace-host.ts";
+import { targetAuthHost, WorkspaceHostError } from "./workspace-host.ts";
 
 /** A deploy target as the compiled root databricks.yml declares it. */
 export interface DeployTarget {
@@ -29,11 +29,8 @@ export interface WorkspaceConnection {
  */
 export async function connectWorkspace(target: DeployTarget, opts: { profile?: string } = {}): Promise<WorkspaceConnection> {
   refuseDisabledTls();
-  const auth = resolveWorkspaceHost(opts.profile ? { profile: opts.profile } : {});
+  const auth = targetAuthHost(target, opts);
   const concrete = !target.workspaceHost.includes("${");
-  if (auth && concrete && !sameHost(auth.host, target.workspaceHost)) {
-    throw new WorkspaceHostError(`target ${target.name} is on ${target.workspaceHost}, but the credentials are for ${auth.host} (from ${auth.source})`, `use the profile or DATABRICKS_HOST of ${target.workspaceHost}, or another target`);
-  }
   if (!auth && !concrete) throw new WorkspaceHostError(`target ${target.name} takes its host from a variable (${target.workspaceHost})`, "set DATABRICKS_HOST or pass --profile");
   const host = (auth?.host ?? target.workspaceHost).replace(/\/+$/, "");
   if (!/^https:\/\//i.test(/^[a-z]+:\/\//i.test(host) ? host : `https://${host}`)) {

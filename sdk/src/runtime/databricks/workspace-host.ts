@@ -28,6 +28,18 @@ export function resolveWorkspaceHost(opts: { profile?: string; env?: NodeJS.Proc
   return undefined;
 }
 
+/**
+ * The credentials' host for a target, refusing credentials for another workspace: deploy and every
+ * `-t` command check it the same way, before anything is sent.
+ */
+export function targetAuthHost(target: { name: string; workspaceHost: string }, opts: { profile?: string } = {}): ResolvedHost | undefined {
+  const auth = resolveWorkspaceHost(opts.profile ? { profile: opts.profile } : {});
+  if (auth && !target.workspaceHost.includes("${") && !sameHost(auth.host, target.workspaceHost)) {
+    throw new WorkspaceHostError(`target ${target.name} is on ${target.workspaceHost}, but the credentials are for ${auth.host} (from ${auth.source})`, `use the profile or DATABRICKS_HOST of ${target.workspaceHost}, or another target`);
+  }
+  return auth;
+}
+
 export class WorkspaceHostError extends Error {
   constructor(message: string, readonly hint: string) {
     super(message);

@@ -7,11 +7,14 @@ import { forgetJobResource, jobResource } from "./job-resource.ts";
 import { pipelineResource, pipelineScheduleJob } from "./pipeline-resource.ts";
 import { checkpointRoot, schemaResources } from "./schema-resources.ts";
 import { schemaNameRef } from "../../compile/table-names.ts";
+import { alertResources } from "./alert-resources.ts";
+import { bundleTableName } from "./bundle-table-name.ts";
+import { dashboardResource, operationsDashboard } from "./dashboard-resource.ts";
 
 /**
  * Databricks Asset Bundle output for one system: AP as a declarative pipeline, CP as a Workflows
- * job, both reading the same immutable landing zone. The root `databricks.yml` is project-wide
- * (see root-config.ts).
+ * job, both reading the same immutable landing zone; an AI/BI dashboard and SQL alerts over Gold and
+ * the ops tables. The root `databricks.yml` is project-wide (see root-config.ts).
  */
 export const databricksTarget: Target = {
   name: "databricks",
@@ -47,7 +50,17 @@ export const databricksTarget: Target = {
       artifacts.push({ path: `${resourcesDir}/${key}.job.yml`, content: yamlText({ resources: { jobs: { [key]: jobResource(ir, cp, paths) } } }) });
       artifacts.push({ path: `${resourcesDir}/${ir.resourceKey}_forget.job.yml`, content: yamlText({ resources: { jobs: { [`${ir.resourceKey}_forget`]: forgetJobResource(ir, paths) } } }) });
     }
-    artifacts.push({ path: `${ctx.bundleDir}/src/plan.json`, content: jsonText(enginePlan(ir)) });
+    const plan = enginePlan(ir);
+    artifacts.push({ path: `${ctx.bundleDir}/src/plan.json`, content: jsonText(plan) });
+    // the dashboard and the alerts name the deployed tables (see dashboard-resource.ts)
+    const name = (planTable: string) => bundleTableName(ir.resourceKey, planTable);
+    const dashboard = operationsDashboard(ir, plan, name);
+    artifacts.push({ path: `${ctx.bundleDir}/src/${ir.resourceKey}.lvdash.json`, content: jsonText(dashboard) });
+    artifacts.push({
+      path: `${resourcesDir}/${ir.resourceKey}.dashboard.yml`,
+      content: yamlText({ resources: { dashboards: { [`${ir.resourceKey}_dashboard`]: dashboardResource(ir, dashboard) } } }),
+    });
+    artifacts.push({ path: `${resourcesDir}/${ir.resourceKey}.alerts.yml`, content: yamlText({ resources: { alerts: alertResources(ir, plan, name) } }) });
     return artifacts;
   },
 };

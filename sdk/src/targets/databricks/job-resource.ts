@@ -76,15 +76,25 @@ export function jobResource(ir: BundleIR, path: PathNode, paths: JobPaths): Reco
   } else {
     job.trigger = { file_arrival: { url: `${ir.landingRoot}/`, min_time_between_triggers_seconds: 60 } };
   }
-  const rules = backlogRules(exec.backlogAlert);
-  if (rules.length > 0) job.health = { rules };
+  const backlog = backlogRules(exec.backlogAlert);
+  job.health = { rules: [...backlog, durationRule(exec)] };
   if (exec.notifyOnFailure.length > 0) {
     job.email_notifications = {
       on_failure: [...exec.notifyOnFailure],
-      ...(rules.length > 0 ? { on_streaming_backlog_exceeded: [...exec.notifyOnFailure] } : {}),
+      on_duration_warning_threshold_exceeded: [...exec.notifyOnFailure],
+      ...(backlog.length > 0 ? { on_streaming_backlog_exceeded: [...exec.notifyOnFailure] } : {}),
     };
   }
   return job;
+}
+
+/**
+ * A run slower than usual (a growing backlog, a slow MERGE) is seen before `timeout_seconds` stops it: the
+ * RUN_DURATION_SECONDS health metric notifies `on_duration_warning_threshold_exceeded`
+ * (https://docs.databricks.com/aws/en/jobs/notifications).
+ */
+function durationRule(exec: PathNode["execution"]): Record<string, unknown> {
+  return { metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: exec.durationWarningSeconds ?? Math.floor(exec.timeoutSeconds / 2) };
 }
 
 /** Auto Loader reports its backlog as outstanding files and bytes, which these job health metrics read. */
@@ -103,7 +113,10 @@ function backlogRules(alert: { files?: number | undefined; bytes?: number | unde
  * code with `--task forget`.
  */
 export function forgetJobResource(ir: BundleIR, paths: JobPaths): Record<string, unknown> {
+  // a deletion request not carried out breaks the deletion policy: whoever is paged for CP is told
+  const notify = ir.paths.CP?.execution.notifyOnFailure ?? [];
   return {
+    ...(notify.length > 0 ? { email_notifications: { on_failure: [...notify] } } : {}),
     name: `${ir.name} deletion requests`,
     description: `Carries out deletion requests of ${ir.name} (ops.deletion_requests): DELETE from CP bronze, quarantine, silver and gold and from the AP streaming tables, REORG … APPLY (PURGE), and VACUUM once the retention has passed. Re-running deletes nothing more.`,
     max_concurrent_runs: 1,

@@ -4,6 +4,7 @@ import type { BundleIR } from "../../ir/index.ts";
 import type { TargetSpec } from "../../spec/index.ts";
 import type { Artifact } from "../target.ts";
 import { yamlText } from "../yaml-text.ts";
+import { ALERT_PAUSE_VARIABLE } from "./alert-resources.ts";
 import { schemaResources } from "./schema-resources.ts";
 
 /**
@@ -17,6 +18,9 @@ export function rootConfig(irs: readonly BundleIR[]): { artifact: Artifact; diag
   const targets = new Map<string, { spec: TargetSpec; from: string }>();
   const variables: Record<string, Record<string, string>> = {
     catalog: { description: "Unity Catalog catalog the tables live in (set per target)" },
+    // no default: a target names its warehouse (`warehouse` in the spec), or deploy passes --var warehouse_id=<id>
+    warehouse_id: { description: "SQL warehouse that runs the dashboards and alerts (looked up per target by name)" },
+    [ALERT_PAUSE_VARIABLE]: { description: "PAUSED or UNPAUSED: alert schedules (development targets pause them)", default: "UNPAUSED" },
   };
   for (const ir of sorted) {
     for (const [name, v] of Object.entries(ir.variables)) {
@@ -41,7 +45,12 @@ export function rootConfig(irs: readonly BundleIR[]): { artifact: Artifact; diag
     include: sorted.map((ir) => `bundles/${ir.name}/resources/*.yml`),
     // upload only what tasks and pipelines read: the task code and each system's generated src/
     // (sync.paths keeps the layout relative to the bundle root: ${workspace.file_path}/jobs/...)
-    sync: { paths: ["jobs", ...sorted.map((ir) => `bundles/${ir.name}/src`)] },
+    sync: {
+      paths: ["jobs", ...sorted.map((ir) => `bundles/${ir.name}/src`)],
+      // the dashboard is deployed from its resource; a synced .lvdash.json would be a second, broken
+      // dashboard in the workspace (https://github.com/databricks/cli/issues/2910)
+      exclude: sorted.map((ir) => `bundles/${ir.name}/src/*.lvdash.json`),
+    },
     variables,
     targets: Object.fromEntries([...targets.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, { spec }]) => [name, targetConfig(spec, sorted)])),
   };
@@ -77,7 +86,14 @@ function targetConfig(t: TargetSpec, irs: readonly BundleIR[]): Record<string, u
       // under /Workspace/Shared, which every workspace user can write
       ...(t.mode === "production" ? { root_path: "/Workspace/Users/${workspace.current_user.userName}/.bundle/${bundle.name}/${bundle.target}" } : {}),
     },
-    variables: { catalog: t.catalog, ...t.variables },
+    variables: {
+      catalog: t.catalog,
+      // the warehouse's id in this target's workspace, looked up by name at deploy
+      // (https://docs.databricks.com/aws/en/dev-tools/bundles/variables#retrieve-an-objects-id-value)
+      ...(t.warehouse ? { warehouse_id: { lookup: { warehouse: t.warehouse } } } : {}),
+      ...(t.mode === "development" ? { [ALERT_PAUSE_VARIABLE]: "PAUSED" } : {}),
+      ...t.variables,
+    },
   };
   if (t.default) out.default = true;
   const sp = t.runAsServicePrincipal;
