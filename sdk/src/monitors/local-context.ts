@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { MonitorThresholds } from "../ir/index.ts";
 import type { Runtime } from "../runtime/index.ts";
 import type { MonitorContext, MonitorPlan } from "./monitor-context.ts";
@@ -23,7 +23,8 @@ export function localMonitorContext(runtime: Pick<Runtime, "query">, plan: Monit
     plan,
     thresholds,
     now: new Date(),
-    ...(landing ? { landedFiles: (path: string) => listFiles(join(landing, path)) } : {}),
+    // absolute, as Spark records `_source_file`: a relative --landing must still match
+    ...(landing ? { landedFiles: (path: string) => listFiles(resolve(landing, path)) } : {}),
   };
 }
 
