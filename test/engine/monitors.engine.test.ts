@@ -188,6 +188,16 @@ describe("monitors", { timeout: 900_000 }, () => {
     expect(task?.message).toMatch(/^CP task validate: latest run failed \(DataGateError\): .*0\.700 exceeds maxInvalidRate 0\.2/);
   });
 
+  it("a task run that failed on a write conflict (as the task code records one) fires the conflicts monitor, naming task and error class", async () => {
+    expect(breaches(await check(["conflicts"]))).toEqual([]);
+    // the row run_log.py writes when a commit outside the retried writes loses a race (error condition from Spark)
+    await runtime.query(`INSERT INTO spark_catalog.ops.task_runs VALUES ('run-9', 'a-9', 'CP', 'merge', current_timestamp(), current_timestamp(), 1.5, 'failed',
+      'DELTA_CONCURRENT_APPEND.WITH_PARTITION_HINT', '[DELTA_CONCURRENT_APPEND.WITH_PARTITION_HINT] ConcurrentAppendException: Files were added to partition [_event_date=2026-11-01] by a concurrent update.')`, 10);
+    const fired = breaches(await check(["conflicts"]));
+    expect(fired.map((f) => [f.subject, f.metric, f.value, f.threshold])).toEqual([["CP task merge DELTA_CONCURRENT_APPEND.WITH_PARTITION_HINT", "failed_runs", 1, 0]]);
+    expect(fired[0]!.message).toContain("1 run(s) failed on a write conflict in the last 86400 s (threshold 0)");
+  });
+
   it("report: an offline HTML of these runs, with the figures over time, renders every chart that has data in headless Chromium", async () => {
     const out = join(work, "report.html");
     const r = await cli("report", "platform-telemetry", "--local", "--warehouse", warehouse, "--landing", landing, "--out", out, "--project", root);

@@ -8,7 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileBundle } from "../../sdk/src/compile/index.ts";
 import {
-  conflictCountsSql, expectationRatesSql, quarantinedFilesCountSql, worstConflictSql, worstExpectationRateSql, worstWriteAgeSql,
+  conflictCountsSql, expectationRatesSql, failedConflictRunsSql, quarantinedFilesCountSql, worstConflictSql, worstExpectationRateSql, worstWriteAgeSql,
 } from "../../sdk/src/monitors/check-sql.ts";
 import { conflicts } from "../../sdk/src/monitors/conflicts.ts";
 import type { MonitorContext } from "../../sdk/src/monitors/monitor-context.ts";
@@ -281,7 +281,10 @@ describe("the monitors issue the shared SQL", () => {
   it("conflicts and quality send exactly the builders' statements", async () => {
     const c = recording();
     await conflicts(c.ctx);
-    expect(c.sql).toEqual([conflictCountsSql("spark_catalog.ops.write_conflicts", c.ctx.thresholds.windowSeconds)]);
+    expect(c.sql).toEqual([
+      conflictCountsSql("spark_catalog.ops.write_conflicts", c.ctx.thresholds.windowSeconds),
+      failedConflictRunsSql("spark_catalog.ops.task_runs", c.ctx.thresholds.windowSeconds),
+    ]);
     const q = recording();
     await quality(q.ctx);
     expect(q.sql.at(-1)).toBe(expectationRatesSql("spark_catalog.ops.batch_metrics"));

@@ -17,6 +17,19 @@ export function conflictCountsSql(writeConflicts: string, windowSeconds: number)
     WHERE recorded_at >= ${windowStart(windowSeconds)} GROUP BY table_name, exception_class ORDER BY table_name, exception_class`;
 }
 
+/**
+ * Task runs that failed on a Delta write conflict within the window, per task and error class: the
+ * exception class names Delta throws and their error conditions (DELTA_CONCURRENT_*, DELTA_METADATA_CHANGED,
+ * DELTA_PROTOCOL_CHANGED), as jobs/lakebundle_jobs/conflicts.py recognises them.
+ */
+export function failedConflictRunsSql(taskRuns: string, windowSeconds: number): string {
+  return `SELECT path, task, error_class, count(*) AS failed FROM ${taskRuns}
+    WHERE status = 'failed' AND started_at >= ${windowStart(windowSeconds)}
+      AND (error_class RLIKE '^(Concurrent[A-Za-z]*Exception|MetadataChangedException|ProtocolChangedException|DELTA_CONCURRENT_.*|DELTA_METADATA_CHANGED|DELTA_PROTOCOL_CHANGED)$'
+        OR error LIKE '%Concurrent%Exception%')
+    GROUP BY path, task, error_class ORDER BY path, task, error_class`;
+}
+
 /** The table and exception class with the most conflicts of one outcome (the monitor's subject: `schema.table class`). */
 export function worstConflictSql(writeConflicts: string, windowSeconds: number, outcome: "retried" | "gave_up"): string {
   return worstRow(`concat_ws(' ', ${subjectOf("table_name")}, exception_class) AS subject, ${outcome}`, conflictCountsSql(writeConflicts, windowSeconds), outcome);
