@@ -16,6 +16,9 @@ export interface SampleOptions {
   start?: string;
   /** Region whose last hours never arrive (a partition), so the last days stay incomplete. */
   lagRegion?: string;
+  /** Pad each valid event with an unknown `detail` field (source drift, kept) to about this many bytes:
+   * production events are 1–4 KB, the generated ones about 150 bytes (the bench sizes compute from both). */
+  padTo?: number;
 }
 
 export interface SampleReport {
@@ -25,6 +28,8 @@ export interface SampleReport {
   bad: number;
   duplicates: number;
   late: number;
+  /** Bytes of the lines, uncompressed. */
+  bytes: number;
 }
 
 const weights: [TelemetrySource, number][] = [["billing_usage", 0.4], ["audit_logs", 0.25], ["job_events", 0.2], ["cluster_metrics", 0.15]];
@@ -39,7 +44,7 @@ export function generateSample(out: string, o: SampleOptions): SampleReport {
   const start = Date.parse(`${o.start ?? "2026-11-01"}T00:00:00Z`);
   const span = o.days * 86_400_000;
   const files = new Map<string, string[]>();
-  const report: SampleReport = { files: 0, lines: 0, linesBySource: {}, bad: 0, duplicates: 0, late: 0 };
+  const report: SampleReport = { files: 0, lines: 0, linesBySource: {}, bad: 0, duplicates: 0, late: 0, bytes: 0 };
   const land = (source: TelemetrySource, region: string, arrival: number, line: string) => {
     const d = new Date(arrival);
     const day = d.toISOString().slice(0, 10);
@@ -48,6 +53,7 @@ export function generateSample(out: string, o: SampleOptions): SampleReport {
     const key = join(source, `region=${region}`, `date=${day}`, `part-${hour}.jsonl${gz ? ".gz" : ""}`);
     (files.get(key) ?? files.set(key, []).get(key)!).push(line);
     report.lines += 1;
+    report.bytes += Buffer.byteLength(line) + 1;
     report.linesBySource[source] = (report.linesBySource[source] ?? 0) + 1;
   };
   for (let i = 0; i < o.events; i++) {
@@ -65,7 +71,7 @@ export function generateSample(out: string, o: SampleOptions): SampleReport {
       report.bad += 1;
       continue;
     }
-    const line = JSON.stringify(event);
+    const line = o.padTo ? padded(event, o.padTo, i) : JSON.stringify(event);
     land(source, region, arrival, line);
     if (r() < o.dupRate) {
       land(source, region, arrival + Math.floor(r() * 6) * 3_600_000, line);
@@ -80,6 +86,15 @@ export function generateSample(out: string, o: SampleOptions): SampleReport {
     report.files += 1;
   }
   return report;
+}
+
+/** The event with a `detail` string that brings its line to about `size` bytes (varied per event, so
+ * compression does not make it free). */
+function padded(event: Record<string, unknown>, size: number, i: number): string {
+  const plain = JSON.stringify(event);
+  const n = Math.max(0, size - plain.length - 12);
+  const unit = `${i.toString(36)}-abcdefghijklmnopqrstuvwxyz0123456789`;
+  return JSON.stringify({ ...event, detail: unit.repeat(Math.ceil(n / unit.length)).slice(0, n) });
 }
 
 function weighted(r: () => number): TelemetrySource {
