@@ -23,6 +23,9 @@ class RunContext:
     metrics: dict = field(default_factory=dict)
     # per-batch progress of the task's finished streams, written with its task row (see run_log.py)
     stream_progress: list = field(default_factory=list)
+    # tables this run knows exist, per `catalog.schema` listed once (see tables.ensure_table): every task
+    # prepares its path's tables, and one CREATE ... IF NOT EXISTS per table per task costs seconds per run
+    known_tables: dict = field(default_factory=dict)
 
     def checkpoint(self, path, dataset, step):
         return f"{self.checkpoint_root.rstrip('/')}/{path.lower()}/{dataset}/{step}"

@@ -5,13 +5,34 @@ from .context import split_name
 
 
 def ensure_table(ctx, name, ddl_columns, partition_by=None, properties=None):
-    """Create the Delta table if missing; locally it lives at <warehouse>/<schema>/<table>."""
+    """Create the Delta table if missing; locally it lives at <warehouse>/<schema>/<table>. A table this
+    run has seen listed or created is not created again (nothing in a run drops one)."""
+    if name in _known(ctx, name):
+        return
     ensure_schema(ctx, name)
     partition = f" PARTITIONED BY ({partition_by})" if partition_by else ""
     location = f" LOCATION '{ctx.table_location(name)}'" if ctx.warehouse else ""
     pairs = ", ".join(f"'{k}' = '{v}'" for k, v in sorted((properties or {}).items()))
     props = f" TBLPROPERTIES ({pairs})" if pairs else ""
     ctx.spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({ddl_columns}) USING DELTA{partition}{location}{props}")
+    ctx.known_tables[_schema_of(name)].add(name)
+
+
+def _schema_of(name):
+    catalog, schema, _ = split_name(name)
+    return f"{catalog}.{schema}"
+
+
+def _known(ctx, name):
+    """The tables of `name`'s schema, listed once per run (none while the schema does not exist)."""
+    schema = _schema_of(name)
+    if schema not in ctx.known_tables:
+        try:
+            rows = ctx.spark.sql(f"SHOW TABLES IN {schema}").collect()
+        except Exception:  # noqa: BLE001 - a schema not created yet holds no table
+            rows = []
+        ctx.known_tables[schema] = {f"{schema}.{r['tableName']}" for r in rows if not r["isTemporary"]}
+    return ctx.known_tables[schema]
 
 
 def ensure_schema(ctx, name):
