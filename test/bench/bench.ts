@@ -4,14 +4,15 @@
  *  2. engine: the generated CP path vs a minimal hand-written PySpark job on the same landed events
  *     and Spark config (goal: throughput ratio >= 0.9), with peak JVM memory.
  *  3. small run: the demo's data in a warm engine, generated vs hand-written (goal: within 2×).
- *  4. watch: landed → queryable latency of the AP path (goal: p95 < 10 s).
+ *  4. history: publish and merge of one new day onto 30 vs 3 days of history (goal: at most 1.5×).
+ *  5. watch: landed → queryable latency of the AP path (goal: p95 < 10 s).
  *     The generated path's time per task (from ops.task_runs) and both paths' rates per core (lines and
  *     MiB per second), which docs/scale.md sizes Databricks compute from.
  * BENCH_EVENTS (default 1,000,000) sets the engine bench size; BENCH_WIDE_EVENTS (100,000) and BENCH_LINE_BYTES
- * (2048) the second run's, with production-sized events. `--only generate,engine,small,watch` runs some parts.
+ * (2048) the second run's, with production-sized events. `--only generate,engine,small,history,watch` runs some parts.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,6 +143,44 @@ async function smallRun(): Promise<void> {
 }
 
 /**
+ * Goal 3, cost flat as history grows: the same new day (BENCH_DAY_EVENTS events) lands onto 3 and onto
+ * 30 days of history; the publish and merge tasks of that run (ops.task_runs) are compared. Goal: 30 days
+ * cost at most 1.5× 3 days, for publish (gold recomputed) and for the dedup MERGE (silver 10× larger).
+ */
+async function historyGrowth(): Promise<void> {
+  const perDay = Number(process.env.BENCH_DAY_EVENTS ?? 20_000);
+  console.log(`\n== history: one new day (${perDay} events) onto 3 and onto 30 days of history ==`);
+  const regions = ["us-east-1", "us-west-2", "eu-west-1"];
+  const seconds: Record<number, Record<string, number>> = {};
+  for (const days of [3, 30]) {
+    const work = mkdtempSync(join(tmpdir(), "lakebundle-history-"));
+    try {
+      const landing = join(work, "landing");
+      const start = new Date(Date.parse("2026-10-01T00:00:00Z") + (30 - days) * 86_400_000).toISOString().slice(0, 10);
+      generateSample(landing, { events: perDay * days, days, dupRate: 0.05, badRate: 0.01, lateRate: 0.05, seed: 8, regions, start });
+      const runtime = await LocalRuntime.start({ root, warehouse: join(work, "wh") });
+      const bundleDir = join(root, "bundles", "platform-telemetry");
+      await runtime.run({ bundleDir, landing, paths: ["CP"] });
+      // the new day's files land in their own sub-folder of each source (file names repeat per arrival hour)
+      const day = join(work, "new-day");
+      generateSample(day, { events: perDay, days: 1, dupRate: 0.05, badRate: 0.01, lateRate: 0.05, seed: 9, regions, start: "2026-10-31" });
+      for (const source of readdirSync(day)) cpSync(join(day, source), join(landing, source, "new-day"), { recursive: true });
+      await runtime.run({ bundleDir, landing, paths: ["CP"] });
+      const last = await runtime.query("SELECT task, seconds FROM spark_catalog.ops.task_runs ORDER BY started_at DESC LIMIT 5", 5);
+      await runtime.close();
+      seconds[days] = Object.fromEntries(last.rows.map(([t, sec]) => [String(t), Number(sec)]));
+      console.log(`  onto ${days} days: ${Object.entries(seconds[days]!).reverse().map(([t, sec]) => `${t} ${sec.toFixed(1)} s`).join(", ")}`);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  for (const task of ["publish", "merge"]) {
+    const ratio = seconds[30]![task]! / seconds[3]![task]!;
+    console.log(`  ${task}: 30 days / 3 days = ${ratio.toFixed(2)} (goal <= 1.5: ${ratio <= 1.5 ? "met" : "NOT met"})`);
+  }
+}
+
+/**
  * Landed → queryable in `--watch` mode: a warm AP pipeline; each round lands one new file, runs the
  * AP update the watch loop runs, and checks the new events are in silver and gold. Latency of a file
  * = wait for the next poll (at most --interval) + the update.
@@ -189,8 +228,8 @@ function folderBytes(dir: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
 }
 
-// --only generate,engine,small,watch runs some parts (default: all)
-const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1]!.split(",") : ["generate", "engine", "small", "watch"];
+// --only generate,engine,small,history,watch runs some parts (default: all)
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1]!.split(",") : ["generate", "engine", "small", "history", "watch"];
 if (only.includes("generate")) generateBench();
 if (only.includes("engine")) {
   const events = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -199,4 +238,5 @@ if (only.includes("engine")) {
   await engineBench(Number(process.env.BENCH_WIDE_EVENTS ?? 100_000), Number(process.env.BENCH_LINE_BYTES ?? 2048));
 }
 if (only.includes("small")) await smallRun();
+if (only.includes("history")) await historyGrowth();
 if (only.includes("watch")) await watchLatency();
