@@ -7,8 +7,10 @@ from . import conflicts, faults
 from .tables import ensure_schema, ensure_table
 
 WATERMARK_DDL = "region STRING, watermark TIMESTAMP"
+# silver_version / withheld: where the next publish starts (the silver changes after that version, and the
+# periods still withheld then); NULL on a recovered row, so the publish after it recomputes every period
 PUBLISH_LOG_DDL = ("gold_table STRING, gold_version BIGINT, published ARRAY<STRING>, restated ARRAY<STRING>, "
-                   "recovered BOOLEAN, run_id STRING, logged_at TIMESTAMP")
+                   "recovered BOOLEAN, run_id STRING, logged_at TIMESTAMP, silver_version BIGINT, withheld ARRAY<STRING>")
 
 
 def _retry(ctx, table, operation, write):
@@ -63,9 +65,14 @@ def closed_through(ctx, gold):
 
 
 def publish(ctx, gold):
-    """CP: publish complete periods; a changed published period is restated and audited. No diff, no write."""
+    """CP: publish complete periods; a changed published period is restated and audited. No diff, no write.
+
+    Only the periods that silver changes touched since the last publish (its change data feed), and those
+    it withheld then, are recomputed and compared: the cost follows the new data, not the history. Without
+    a usable starting point (first publish, a recovered audit, a feed not readable back that far) every
+    period is, which gives the same gold."""
     spark = ctx.spark
-    groups, measures, period = gold["groupColumns"], gold["measureColumns"], gold["periodColumn"]
+    groups, measures, period, grain = gold["groupColumns"], gold["measureColumns"], gold["periodColumn"], gold["periodGrain"]
     late = gold["completeness"]["latenessSeconds"]
     cutoff = closed_through(ctx, gold)
     agg = spark.sql(gold["selectSql"])
@@ -82,14 +89,26 @@ def publish(ctx, gold):
         ensure_table(ctx, restate, audit_cols)
     ensure_table(ctx, ctx.plan["ops"]["publishLogTable"], PUBLISH_LOG_DDL)
     recover_audit(ctx, gold)
+    scope, silver_version = _scope(ctx, gold)
+    if scope is not None:
+        if not scope:
+            ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": [], "restated": [], "withheld": []}
+            ctx.say(f"publish {gold['table']}: up to date; no silver change since the last publish")
+            return
+        agg = _periods_aggregate(spark, gold, scope)
+    ctx.metrics.setdefault("publishScope", {})[gold["table"]] = "all" if scope is None else len(scope)
     if cutoff is None:
         ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": [], "restated": [], "withheld": _periods(agg, period)}
         ctx.say(f"publish {gold['table']}: nothing complete yet (a region has not reported)")
         return
     end = F.expr(gold["periodEndSql"]) + F.expr(f"INTERVAL {late} SECONDS")
     complete = agg.where(end <= F.lit(cutoff))
-    withheld = sorted(set(_periods(agg, period)) - set(_periods(complete, period)))
+    incomplete = agg.where(~(end <= F.lit(cutoff)))
+    withheld = _periods(incomplete, period)
+    withheld_keys = _period_keys(incomplete, period, grain)
     current = spark.table(gold["table"])
+    if scope is not None:  # partitioned by period: reads only the scope's partitions
+        current = current.where(f"{period} IN ({_literals(scope, grain)})")
     published_periods = set(_periods(current, period))
     key = groups
     n = complete.alias("n")
@@ -133,9 +152,77 @@ def publish(ctx, gold):
                                                             "numTargetRowsDeleted": str(counts["delete"])})
     # gold is committed, its audit and log are not: the next publish recovers them from gold's history
     faults.crash_point("publish.after_gold")
-    _audit(ctx, gold, version, restated if restated_periods else None, new_periods, restated_periods, recovered=False)
+    _audit(ctx, gold, version, restated if restated_periods else None, new_periods, restated_periods, recovered=False,
+           silver_version=silver_version, withheld=withheld_keys)
     ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": new_periods, "restated": restated_periods, "withheld": withheld}
     ctx.say(f"publish {gold['table']}: published {len(new_periods)} period(s), restated {len(restated_periods)}, withheld {len(withheld)}")
+
+
+def _scope(ctx, gold):
+    """(periods to recompute as keys, or None for all; the silver version they reflect). The version is read
+    before the aggregate: a silver commit racing this publish is after it, so the next publish covers it."""
+    spark = ctx.spark
+    silver = gold["silverTable"]
+    start = _last_publish(ctx, gold) if gold.get("periodsSelectSql") else None
+    if start is not None:
+        since, withheld = start
+        now = _latest_version(spark, silver)
+        try:
+            return sorted(set(_touched_periods(spark, gold, since, now)) | set(withheld)), now
+        except Exception as err:  # noqa: BLE001 - the feed not readable over that range: recompute all
+            ctx.say(f"publish {gold['table']}: every period recomputed ({str(err).splitlines()[0][:160]})")
+    _enable_change_feed(ctx, silver)
+    return None, _latest_version(spark, silver)
+
+
+def _last_publish(ctx, gold):
+    """(silver version, withheld period keys) the latest logged publish of this gold table left, or None."""
+    log = ctx.spark.table(ctx.plan["ops"]["publishLogTable"])
+    if "silver_version" not in log.columns:  # a log written before incremental publish
+        return None
+    row = (log.where(F.col("gold_table") == gold["table"]).orderBy(F.desc("gold_version"), F.desc("logged_at"))
+           .select("silver_version", "withheld").first())
+    if row is None or row["silver_version"] is None:
+        return None
+    return int(row["silver_version"]), list(row["withheld"] or [])
+
+
+def _touched_periods(spark, gold, since, until):
+    """Keys of the periods holding a silver row inserted, updated or deleted after version `since`."""
+    if until <= since:
+        return []
+    changes = (spark.read.format("delta").option("readChangeFeed", "true")
+               .option("startingVersion", since + 1).option("endingVersion", until).table(gold["silverTable"]))
+    return _period_keys(changes.select(F.expr(gold["periodExpr"]).alias("_p")), "_p", gold["periodGrain"])
+
+
+def _enable_change_feed(ctx, table):
+    """Silver created before incremental publish: turn its change data feed on (once; a metadata commit)."""
+    rows = ctx.spark.sql(f"SHOW TBLPROPERTIES {table} ('delta.enableChangeDataFeed')").collect()
+    if rows and rows[0]["value"] == "true":
+        return
+    _retry(ctx, table, "enable change data feed",
+           lambda: ctx.spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableChangeDataFeed' = 'true')").collect())
+
+
+def _periods_aggregate(spark, gold, keys):
+    """The gold aggregate over these periods only; silver pruned to their event dates where they imply them."""
+    sql = gold["periodsSelectSql"].replace(":periods", _literals(keys, gold["periodGrain"]))
+    if gold["prunesByEventDate"]:
+        sql = sql.replace(":event_dates", ", ".join(f"DATE'{d}'" for d in sorted({k[:10] for k in keys})))
+    return spark.sql(sql)
+
+
+def _period_keys(df, column, grain):
+    """Periods as strings Spark formats in the session time zone (the zone its literals are read in)."""
+    fmt = "yyyy-MM-dd" if grain == "day" else "yyyy-MM-dd HH:mm:ss"
+    rows = df.select(F.date_format(F.col(column), fmt).alias("_k")).distinct().collect()
+    return sorted(r["_k"] for r in rows if r["_k"] is not None)
+
+
+def _literals(keys, grain):
+    kind = "DATE" if grain == "day" else "TIMESTAMP"
+    return ", ".join(f"{kind}'{k}'" for k in keys)
 
 
 def _period_literals(changes, period, grain):
@@ -166,7 +253,7 @@ def _merge_version(spark, table, before, expected):
     return int(matching[0] if len(matching) == 1 else merges[0]["version"] if merges else _latest_version(spark, table))
 
 
-def _audit(ctx, gold, version, restated, published, restated_periods, recovered):
+def _audit(ctx, gold, version, restated, published, restated_periods, recovered, silver_version=None, withheld=None):
     """Audit rows and the publish-log row of gold version `version`, each written idempotently for that
     version (txnAppId per table, txnVersion = gold version): repeating it after a crash writes nothing twice."""
     spark = ctx.spark
@@ -178,9 +265,12 @@ def _audit(ctx, gold, version, restated, published, restated_periods, recovered)
          .withColumn("gold_version", F.lit(version).cast("bigint"))
          .write.format("delta").mode("append")
          .option("txnAppId", app + "#audit").option("txnVersion", version).saveAsTable(restate))
-    log = spark.createDataFrame([(gold["table"], version, list(published), list(restated_periods), recovered, ctx.run_id)],
-                                "gold_table STRING, gold_version BIGINT, published ARRAY<STRING>, restated ARRAY<STRING>, recovered BOOLEAN, run_id STRING")
-    (log.withColumn("logged_at", F.current_timestamp()).write.format("delta").mode("append")
+    log = spark.createDataFrame([(gold["table"], version, list(published), list(restated_periods), recovered, ctx.run_id,
+                                  silver_version, None if withheld is None else list(withheld))],
+                                "gold_table STRING, gold_version BIGINT, published ARRAY<STRING>, restated ARRAY<STRING>, "
+                                "recovered BOOLEAN, run_id STRING, silver_version BIGINT, withheld ARRAY<STRING>")
+    # mergeSchema: a log created before silver_version/withheld gains them (a write option, not a session conf)
+    (log.withColumn("logged_at", F.current_timestamp()).write.format("delta").mode("append").option("mergeSchema", "true")
      .option("txnAppId", app + "#log").option("txnVersion", version).saveAsTable(ctx.plan["ops"]["publishLogTable"]))
 
 

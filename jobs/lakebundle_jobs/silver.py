@@ -184,13 +184,17 @@ QUARANTINE_DDL = "_raw STRING, _source_file STRING, _ingested_at TIMESTAMP, _rea
 # Row-level concurrency and cheap deletes: deletion vectors and row tracking (Delta 3+, Databricks
 # Runtime 14+). https://docs.databricks.com/aws/en/optimizations/isolation-level#row-level-concurrency
 SILVER_PROPERTIES = {"delta.enableDeletionVectors": "true", "delta.enableRowTracking": "true"}
+# CP publish reads silver's change data feed for the periods new rows touch, and recomputes only those
+# (https://docs.databricks.com/aws/en/delta/delta-change-data-feed)
+CP_SILVER_PROPERTIES = {**SILVER_PROPERTIES, "delta.enableChangeDataFeed": "true"}
 
 
 def ensure_silver(ctx, path_name, silver):
     # CP silver is partitioned by event date: MERGEs pruned to different days never conflict (Delta checks
     # a concurrent commit's files against the partition predicates this transaction read)
     partition = "_event_date" if path_name == "CP" else None
-    ensure_table(ctx, silver["table"], _silver_ddl(ctx, silver), partition_by=partition, properties=SILVER_PROPERTIES)
+    properties = CP_SILVER_PROPERTIES if path_name == "CP" else SILVER_PROPERTIES
+    ensure_table(ctx, silver["table"], _silver_ddl(ctx, silver), partition_by=partition, properties=properties)
     ensure_table(ctx, silver["quarantineTable"], QUARANTINE_DDL)
 
 

@@ -165,11 +165,12 @@ async function historyGrowth(): Promise<void> {
       const day = join(work, "new-day");
       generateSample(day, { events: perDay, days: 1, dupRate: 0.05, badRate: 0.01, lateRate: 0.05, seed: 9, regions, start: "2026-10-31" });
       for (const source of readdirSync(day)) cpSync(join(day, source), join(landing, source, "new-day"), { recursive: true });
-      await runtime.run({ bundleDir, landing, paths: ["CP"] });
+      const summary = await runtime.run({ bundleDir, landing, paths: ["CP"] });
+      const scope = summary.metrics.publishScope?.["gold.billing_daily"];
       const last = await runtime.query("SELECT task, seconds FROM spark_catalog.ops.task_runs ORDER BY started_at DESC LIMIT 5", 5);
       await runtime.close();
       seconds[days] = Object.fromEntries(last.rows.map(([t, sec]) => [String(t), Number(sec)]));
-      console.log(`  onto ${days} days: ${Object.entries(seconds[days]!).reverse().map(([t, sec]) => `${t} ${sec.toFixed(1)} s`).join(", ")}`);
+      console.log(`  onto ${days} days: ${Object.entries(seconds[days]!).reverse().map(([t, sec]) => `${t} ${sec.toFixed(1)} s`).join(", ")}; publish recomputed ${scope ?? "?"} period(s) of billing_daily`);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -165,8 +165,30 @@ describe("platform-telemetry on local Spark + Delta", () => {
     expect(second.silver["silver.billing_usage"]!.unique).toBe(next.unique.billing_usage);
     expect(await billingDaily()).toEqual(truthFor(next.completeDays, next));
     expect(second.metrics.publish?.["gold.billing_daily"]?.restated).toContain(published);
+    // the first publish recomputed every period; this one only the days silver's change feed names (the
+    // late batch's) and those withheld before, and gold equals the truth over all complete days above
+    expect(first.metrics.publishScope?.["gold.billing_daily"]).toBe("all");
+    const scope = second.metrics.publishScope?.["gold.billing_daily"];
+    expect(typeof scope).toBe("number");
+    expect(scope).toBeGreaterThan(0);
+    expect(scope).toBeLessThanOrEqual(1 + truth.allDays.length - truth.completeDays.length);
+    expect(truth.completeDays.length).toBeGreaterThan(1); // so the bound above is fewer than every day
     const audit = await q(`SELECT count(*) FROM gold.billing_restatements WHERE CAST(usage_date AS STRING) = '${published}'`);
     expect(Number(audit[0]![0])).toBeGreaterThan(0);
+  });
+
+  it("silver without a change feed back to the last publish: publish recomputes every period, the same gold, and turns the feed on", async () => {
+    // as a silver table created before incremental publish: its feed off for the commits since then
+    await q("ALTER TABLE silver.billing_usage SET TBLPROPERTIES ('delta.enableChangeDataFeed' = 'false')");
+    const extra = join(work, "extra-3");
+    generateSample(extra, { events: 120, days: 1, dupRate: 0.1, badRate: 0, lateRate: 0, seed: 7, regions, start: truth.completeDays[1]! });
+    cpSync(join(extra, "billing_usage"), join(landing, "billing_usage", "batch-3"), { recursive: true });
+    const next = computeTruth(landing, regions);
+    const run = await runtime.run({ bundleDir, landing, paths: ["CP"] });
+    expect(run.metrics.publishScope?.["gold.billing_daily"]).toBe("all");
+    expect(await billingDaily()).toEqual(truthFor(next.completeDays, next));
+    const feed = await q("SHOW TBLPROPERTIES silver.billing_usage ('delta.enableChangeDataFeed')");
+    expect(String(feed[0]![1])).toBe("true");
   });
 
   it("a reset checkpoint still writes: idempotent-write ids come from the checkpoint, not the table", async () => {

@@ -1,6 +1,7 @@
 import type { BundleIR, GoldNode, SilverNode } from "../ir/index.ts";
 import {
-  aggregateSql, failedExpectationsExpr, liveGoldSql, nullSafe, parseSelect, periodEndExpr, reasonExpr,
+  aggregateSql, failedExpectationsExpr, liveGoldSql, nullSafe, parseSelect, periodEndExpr, periodExpr, periodPrunesByEventDate,
+  periodsAggregateSql, reasonExpr,
   regionWatermarkSql, silverStoredColumns, tableOf, validPredicate,
 } from "./sql-fragments.ts";
 import { OPS_SCHEMA, qualifiedTable } from "./table-names.ts";
@@ -86,9 +87,15 @@ export interface GoldPlan {
   table: string;
   silverTable: string;
   selectSql: string;
+  /** CP: `selectSql` over the periods in `:periods` only (and their `:event_dates`); null for AP. */
+  periodsSelectSql: string | null;
   groupColumns: string[];
   measureColumns: string[];
   periodColumn: string;
+  /** The period column's expression over silver rows: the periods a silver change touches. */
+  periodExpr: string;
+  /** Whether `periodsSelectSql` filters silver's `_event_date` (the period is the event time's day or hour). */
+  prunesByEventDate: boolean;
   periodEndSql: string | null;
   periodGrain: "hour" | "day";
   completeness: { regions: string[]; latenessSeconds: number; watermarkSql: string } | null;
@@ -152,9 +159,12 @@ function goldPlan(ir: BundleIR, d: GoldNode): GoldPlan {
     table: tableOf(d),
     silverTable: tableOf(silver),
     selectSql: d.consistency === "AP" ? liveGoldSql(ir, d) : aggregateSql(ir, d),
+    periodsSelectSql: d.consistency === "CP" ? periodsAggregateSql(ir, d) : null,
     groupColumns: d.groupBy.map((g) => g.name),
     measureColumns: d.measures.map((m) => m.name),
     periodColumn: d.period.column,
+    periodExpr: periodExpr(d),
+    prunesByEventDate: periodPrunesByEventDate(ir, d),
     periodEndSql: periodEndExpr(d, d.period.column),
     periodGrain: d.period.grain,
     completeness: d.completeness

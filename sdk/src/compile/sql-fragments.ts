@@ -65,8 +65,8 @@ export function silverStoredColumns(source: SourceNode, consistency: "AP" | "CP"
 
 export const quarantineColumns = ["_raw", "_source_file", "_ingested_at", "_reason", "_failed_expectations"] as const;
 
-/** `SELECT groups, measures FROM silver GROUP BY groups` for a gold dataset. */
-export function aggregateSql(ir: BundleIR, gold: GoldNode): string {
+/** `SELECT groups, measures FROM silver [WHERE where] GROUP BY groups` for a gold dataset. */
+export function aggregateSql(ir: BundleIR, gold: GoldNode, where?: string): string {
   const silver = ir.datasets.find((d) => d.name === gold.from)!;
   const groups = gold.groupBy.map((g) => `${g.expr} AS ${g.name}`);
   const measures = gold.measures.map((m) => (m.type ? `CAST(${m.expr} AS ${m.type.toUpperCase()}) AS ${m.name}` : `${m.expr} AS ${m.name}`));
@@ -74,8 +74,38 @@ export function aggregateSql(ir: BundleIR, gold: GoldNode): string {
     "SELECT",
     `  ${[...groups, ...measures].join(",\n  ")}`,
     `FROM ${tableOf(silver)}`,
+    ...(where ? [`WHERE ${where}`] : []),
     `GROUP BY ${gold.groupBy.map((g) => g.expr).join(", ")}`,
   ].join("\n");
+}
+
+/** The period's groupBy expression over silver rows (e.g. `to_date(event_time)`). */
+export function periodExpr(gold: GoldNode): string {
+  return gold.groupBy.find((g) => g.name === gold.period.column)!.expr;
+}
+
+/**
+ * True when a period holds only rows of its own event date(s): the period is the day (or hour) of the
+ * silver event time, so a filter on the silver's `_event_date` (CP silver's partition) is implied by a
+ * filter on the period and prunes the scan.
+ */
+export function periodPrunesByEventDate(ir: BundleIR, gold: GoldNode): boolean {
+  const silver = ir.datasets.find((d): d is SilverNode => d.name === gold.from && d.kind === "silver");
+  if (!silver) return false;
+  const time = ir.sources[silver.source]!.eventTime;
+  const expr = periodExpr(gold).replace(/\s+/g, "").toLowerCase();
+  return gold.period.grain === "day"
+    ? expr === `to_date(${time.toLowerCase()})`
+    : expr === `date_trunc('hour',${time.toLowerCase()})`;
+}
+
+/**
+ * CP publish's aggregate over a set of periods only: the task substitutes the period literals for
+ * `:periods` and their event dates for `:event_dates`. Only those periods are recomputed and compared.
+ */
+export function periodsAggregateSql(ir: BundleIR, gold: GoldNode): string {
+  const pruned = periodPrunesByEventDate(ir, gold) ? " AND _event_date IN (:event_dates)" : "";
+  return aggregateSql(ir, gold, `${periodExpr(gold)} IN (:periods)${pruned}`);
 }
 
 /**

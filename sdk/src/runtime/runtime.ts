@@ -75,6 +75,8 @@ export interface RunSummary {
   metrics: {
     silver?: Record<string, { landed: number; invalid: number; expectations: Record<string, number> }>;
     publish?: Record<string, { published: string[]; restated: string[]; withheld: string[] }>;
+    /** Per CP gold table: how many periods its publish recomputed ("all" without a change-feed starting point). */
+    publishScope?: Record<string, "all" | number>;
     ingested?: Record<string, number>;
     replay?: ReplayResult[];
   };
