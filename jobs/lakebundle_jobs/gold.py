@@ -104,8 +104,7 @@ def publish(ctx, gold):
     end = F.expr(gold["periodEndSql"]) + F.expr(f"INTERVAL {late} SECONDS")
     complete = agg.where(end <= F.lit(cutoff))
     incomplete = agg.where(~(end <= F.lit(cutoff)))
-    withheld = _periods(incomplete, period)
-    withheld_keys = _period_keys(incomplete, period, grain)
+    withheld = _period_keys(incomplete, period, grain)
     current = spark.table(gold["table"])
     if scope is not None:  # partitioned by period: reads only the scope's partitions
         current = current.where(f"{period} IN ({_literals(scope, grain)})")
@@ -135,7 +134,7 @@ def publish(ctx, gold):
     restated_periods = sorted({str(r[period]) for r in rows if str(r[period]) in published_periods})
     changes.createOrReplaceTempView("_lb_changes")
     # the pruning predicate names the changed periods: the MERGE reads (and conflicts on) only their partitions
-    touched = ", ".join(_period_literals(changes, period, gold["periodGrain"]))
+    touched = _literals(_period_keys(changes, period, grain), grain)
     on = " AND ".join(f"t.{k} <=> s.{k}" for k in key) + f" AND t.{period} IN ({touched})"
     sets = ", ".join(f"t.{m} = s.new_{m}" for m in measures)
     cols = ", ".join(key + measures)
@@ -153,7 +152,7 @@ def publish(ctx, gold):
     # gold is committed, its audit and log are not: the next publish recovers them from gold's history
     faults.crash_point("publish.after_gold")
     _audit(ctx, gold, version, restated if restated_periods else None, new_periods, restated_periods, recovered=False,
-           silver_version=silver_version, withheld=withheld_keys)
+           silver_version=silver_version, withheld=withheld)
     ctx.metrics.setdefault("publish", {})[gold["table"]] = {"published": new_periods, "restated": restated_periods, "withheld": withheld}
     ctx.say(f"publish {gold['table']}: published {len(new_periods)} period(s), restated {len(restated_periods)}, withheld {len(withheld)}")
 
@@ -214,7 +213,8 @@ def _periods_aggregate(spark, gold, keys):
 
 
 def _period_keys(df, column, grain):
-    """Periods as strings Spark formats in the session time zone (the zone its literals are read in)."""
+    """Periods as strings Spark formats in the session time zone, the zone a TIMESTAMP literal is read in
+    (a collected Python datetime is in the client's local zone). Periods start on whole days or hours."""
     fmt = "yyyy-MM-dd" if grain == "day" else "yyyy-MM-dd HH:mm:ss"
     rows = df.select(F.date_format(F.col(column), fmt).alias("_k")).distinct().collect()
     return sorted(r["_k"] for r in rows if r["_k"] is not None)
@@ -223,15 +223,6 @@ def _period_keys(df, column, grain):
 def _literals(keys, grain):
     kind = "DATE" if grain == "day" else "TIMESTAMP"
     return ", ".join(f"{kind}'{k}'" for k in keys)
-
-
-def _period_literals(changes, period, grain):
-    """SQL literals of the changed periods. Timestamps are formatted by Spark in the session time zone, the
-    zone a TIMESTAMP literal is read in (a collected Python datetime is in the client's local zone)."""
-    if grain == "day":
-        return [f"DATE'{p}'" for p in _periods(changes, period)]
-    stamps = changes.select(F.date_format(F.col(period), "yyyy-MM-dd HH:mm:ss.SSSSSS")).distinct().collect()
-    return sorted(f"TIMESTAMP'{r[0]}'" for r in stamps if r[0] is not None)
 
 
 def _periods(df, column):
