@@ -26,6 +26,8 @@ class RunContext:
     # tables this run knows exist, per `catalog.schema` listed once (see tables.ensure_table): every task
     # prepares its path's tables, and one CREATE ... IF NOT EXISTS per table per task costs seconds per run
     known_tables: dict = field(default_factory=dict)
+    # schemas this run created or found (locally; nothing in a run drops one)
+    known_schemas: set = field(default_factory=set)
 
     def checkpoint(self, path, dataset, step):
         return f"{self.checkpoint_root.rstrip('/')}/{path.lower()}/{dataset}/{step}"

@@ -21,7 +21,9 @@ def refresh_live(ctx, gold):
     """AP: recompute like a materialized view refresh. Incomplete periods stay, flagged."""
     df = ctx.spark.sql(gold["selectSql"])
     _retry(ctx, gold["table"], "refresh", lambda: _overwrite(ctx, gold["table"], df))
-    ctx.say(f"refresh {gold['table']}: {df.count()} rows")
+    # the overwrite's own row count: counting the view again would recompute it
+    last = ctx.spark.sql(f"DESCRIBE HISTORY {gold['table']} LIMIT 1").collect()[0]
+    ctx.say(f"refresh {gold['table']}: {(last['operationMetrics'] or {}).get('numOutputRows', '?')} rows")
 
 
 def _overwrite(ctx, table, df):

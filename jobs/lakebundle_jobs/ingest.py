@@ -167,12 +167,7 @@ def ingest(ctx, path_name, bronze):
     before = _version(ctx, bronze["table"])
     checkpoint = ctx.checkpoint(path_name, bronze["name"], "ingest")
     if path_name == "AP":
-        # as the pipeline's read_files: no deletion manifest here (the forget job re-applies requests to AP tables)
-        stream = landed_files(ctx, path_name, bronze, lenient=True).drop("_file_size")
-        writer = (stream.writeStream.format("delta")
-                  .option("checkpointLocation", checkpoint).trigger(availableNow=True))
-        # locally the sink is the table's path: toTable() through the session catalog races when flows run in parallel
-        query = writer.start(ctx.table_location(bronze["table"])) if ctx.warehouse else writer.toTable(bronze["table"])
+        query = start_ap(ctx, bronze, {"availableNow": True})
     else:
         job = IngestJob(bronze=bronze, checkpoint=checkpoint, metrics_table=ctx.plan["ops"]["batchMetricsTable"],
                         files_table=ctx.plan["ops"]["quarantinedFilesTable"], conflicts_table=ctx.plan["ops"]["writeConflictsTable"],
@@ -191,6 +186,17 @@ def ingest(ctx, path_name, bronze):
     ctx.metrics.setdefault("ingested", {})[bronze["table"]] = rows
     ctx.say(f"ingest {bronze['table']}: {rows} new lines")
     return rows
+
+
+def start_ap(ctx, bronze, trigger):
+    """AP bronze: the landed lines appended as they arrive, as the pipeline's `read_files` streaming table.
+    `trigger`: availableNow for one update, processingTime for the continuous pipeline (see continuous.py)."""
+    # as the pipeline's read_files: no deletion manifest here (the forget job re-applies requests to AP tables)
+    stream = landed_files(ctx, "AP", bronze, lenient=True).drop("_file_size")
+    writer = (stream.writeStream.format("delta").queryName(f"ap_bronze_{bronze['name']}")
+              .option("checkpointLocation", ctx.checkpoint("AP", bronze["name"], "ingest")).trigger(**trigger))
+    # locally the sink is the table's path: toTable() through the session catalog races when flows run in parallel
+    return writer.start(ctx.table_location(bronze["table"])) if ctx.warehouse else writer.toTable(bronze["table"])
 
 
 def ensure_bronze(ctx, bronze):

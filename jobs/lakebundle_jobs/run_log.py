@@ -35,8 +35,7 @@ def note_progress(ctx, path_name, step, table, query, rows):
         return
     out = []
     for p in progress:
-        # PySpark 4 returns StreamingQueryProgress (a dict with a .json string); Databricks Connect 15 plain dicts
-        d = json.loads(p.json) if isinstance(getattr(p, "json", None), str) else dict(p)
+        d = progress_dict(p)
         out.append((ctx.run_id, path_name, step, table, int(d.get("batchId", -1)), _instant(d.get("timestamp")),
                      int(d.get("numInputRows") or 0), _rate(d.get("inputRowsPerSecond")),
                      _rate(d.get("processedRowsPerSecond")), int((d.get("durationMs") or {}).get("triggerExecution") or 0)))
@@ -44,6 +43,12 @@ def note_progress(ctx, path_name, step, table, query, rows):
         out[-1] = out[-1][:6] + (int(rows),) + out[-1][7:]
     with _lock:
         ctx.stream_progress.extend(out)
+
+
+def progress_dict(p):
+    """A query progress report as a plain dict: PySpark 4 returns StreamingQueryProgress (a dict with a
+    .json string), Databricks Connect 15 plain dicts."""
+    return json.loads(p.json) if isinstance(getattr(p, "json", None), str) else dict(p)
 
 
 def timed_task(ctx, path_name, task, fn):

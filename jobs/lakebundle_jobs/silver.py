@@ -81,8 +81,9 @@ def write_quarantine(parsed, silver, app_id, batch_id):
      .saveAsTable(silver["quarantineTable"]))
 
 
-def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=None):
-    """Write the batch's valid rows to silver; returns (valid, inserted).
+def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=None, valid_rows=None):
+    """Write the batch's valid rows to silver; returns (valid, inserted). `valid_rows`: their number when
+    the caller counted it already (then, without date pruning, nothing is read before the write).
 
     With dedup: MERGE by key. Insert unseen keys; with `sequenceBy`, a copy with a strictly later
     sequence replaces the stored row (SCD type 1, as AUTO CDC does). Both are idempotent, so a retried
@@ -92,7 +93,10 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=No
     spark = parsed.sparkSession  # the batch's session: temp views must live there
     columns = silver["storedColumns"]
     valid = parsed.where(silver["validPredicate"]).selectExpr(*columns)
-    stats = valid.agg(F.count(F.lit(1)).alias("n"), F.collect_set("_event_date").alias("dates")).first()
+    if valid_rows is not None and not prune_by_event_date:
+        stats = {"n": valid_rows, "dates": None}
+    else:
+        stats = valid.agg(F.count(F.lit(1)).alias("n"), F.collect_set("_event_date").alias("dates")).first()
     if stats["n"] == 0:
         return 0, 0
     dedup = silver["dedup"]
@@ -137,8 +141,9 @@ def _quarantine_batch(spark, job, parsed, batch_id, gate):
         ops.record_batch(spark, job, batch_id, counts, gate_error=stopped)
         raise DataGateError(stopped)
     stream_id = ops.stream_app_id(spark, job.checkpoint)
-    conflicts.with_retry(spark, job.conflicts_table, job.run_id, job.silver["quarantineTable"], "quarantine append",
-                         lambda: write_quarantine(parsed, job.silver, stream_id, batch_id))
+    if counts["_invalid"]:  # a batch with nothing to quarantine makes no commit
+        conflicts.with_retry(spark, job.conflicts_table, job.run_id, job.silver["quarantineTable"], "quarantine append",
+                             lambda: write_quarantine(parsed, job.silver, stream_id, batch_id))
     # the quarantine rows are committed, the batch's counts and the stream's commit are not
     faults.crash_point(f"{job.step}.after_quarantine")
     return counts, stream_id
@@ -164,7 +169,7 @@ def ap_batch(job, batch, batch_id):
     spark = batch.sparkSession
     parsed = parse(batch, job.silver)
     counts, stream_id = _quarantine_batch(spark, job, parsed, batch_id, fail_expectation_message)
-    valid, inserted = merge_valid(parsed, job.silver, False, stream_id, batch_id, job)
+    valid, inserted = merge_valid(parsed, job.silver, False, stream_id, batch_id, job, valid_rows=counts["_landed"] - counts["_invalid"])
     ops.record_batch(spark, job, batch_id, counts, stream_id=stream_id, valid=valid, inserted=inserted)
 
 
@@ -209,8 +214,9 @@ def _source(ctx, path_name, silver):
     return ctx.spark.readStream.format("delta").option("skipChangeCommits", "true").table(silver["bronzeTable"])
 
 
-def run_step(ctx, path_name, silver, step):
-    """Run one silver step as an availableNow stream; returns what it did (from the ops table)."""
+def start_step(ctx, path_name, silver, step, trigger):
+    """Start one silver step's stream; returns (its BatchJob, the query). `trigger`: availableNow for one
+    run, processingTime for the continuous AP pipeline (see continuous.py)."""
     metrics_table = ctx.plan["ops"]["batchMetricsTable"]
     # AP silver's checkpoint moved when its source became the landing zone: a checkpoint keeps its source
     job = BatchJob(step=step, silver=silver, checkpoint=ctx.checkpoint(path_name, silver["name"], "landed" if path_name == "AP" else step),
@@ -224,17 +230,31 @@ def run_step(ctx, path_name, silver, step):
         fn(job, batch, batch_id)
 
     query = (_source(ctx, path_name, silver).writeStream
+             .queryName(f"{path_name.lower()}_{step}_{silver['name']}")
              .foreachBatch(handle)
              .option("checkpointLocation", job.checkpoint)
-             .trigger(availableNow=True)
+             .trigger(**trigger)
              .start())
+    return job, query
+
+
+def stopped_by_gate(ctx, job, silver):
+    """The data-gate error a step's batch function recorded before its stream failed, or None."""
+    gate = ops.gate_failure(ctx.spark, job.metrics_table, job.attempt, silver["table"])
+    return DataGateError(gate) if gate else None
+
+
+def run_step(ctx, path_name, silver, step):
+    """Run one silver step as an availableNow stream; returns what it did (from the ops table)."""
+    job, query = start_step(ctx, path_name, silver, step, {"availableNow": True})
+    metrics_table = job.metrics_table
     try:
         query.awaitTermination()
     except Exception:
         # the batch function ran elsewhere: its gate message comes back through the ops table
-        gate = ops.gate_failure(ctx.spark, metrics_table, job.attempt, silver["table"])
+        gate = stopped_by_gate(ctx, job, silver)
         if gate:
-            raise DataGateError(gate) from None
+            raise gate from None
         raise
     totals = ops.attempt_totals(ctx.spark, metrics_table, job.attempt, silver["table"])
     run_log.note_progress(ctx, path_name, step, silver["table"], query, totals["landed"] or totals["valid"])

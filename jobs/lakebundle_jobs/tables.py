@@ -38,10 +38,11 @@ def _known(ctx, name):
 def ensure_schema(ctx, name):
     """Locally, the schema of table `name` at <warehouse>/<schema>. On Databricks the bundle's schema
     resources own the schemas (and their grants): the task never creates one."""
-    if not ctx.warehouse:
+    if not ctx.warehouse or _schema_of(name) in ctx.known_schemas:
         return
     catalog, schema, _ = split_name(name)
     ctx.spark.sql(f"CREATE SCHEMA IF NOT EXISTS {catalog}.{schema} LOCATION '{os.path.join(ctx.warehouse, schema)}'")
+    ctx.known_schemas.add(_schema_of(name))
 
 
 def register_existing(spark, warehouse, catalog):
