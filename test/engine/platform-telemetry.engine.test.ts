@@ -210,6 +210,46 @@ describe("platform-telemetry on local Spark + Delta", () => {
     expect(Number(rows[0]![0])).toBeGreaterThan(0);
   });
 
+  it("continuous AP, as deployed: a landed file reaches silver and gold with no new run, reconciled; stop ends every flow", async () => {
+    await expect(runtime.continuousStatus()).rejects.toThrow(/does not run continuously/);
+    const started = await runtime.startContinuous({ bundleDir, landing, triggerSeconds: 1 });
+    expect(started.flows.map((f) => f.kind).sort()).toEqual([...Array(4).fill("bronze"), ...Array(4).fill("silver")]);
+    const until = async (check: () => Promise<boolean>) => {
+      for (const deadline = Date.now() + 120_000; !(await check());) {
+        if (Date.now() > deadline) throw new Error("not reached within 120 s");
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    const goldEvents = async () => Number((await q("SELECT coalesce(sum(event_count), 0) FROM gold.billing_daily_live"))[0]![0]);
+    const inSilver = async (prefix: string) => Number((await q(`SELECT count(*) FROM silver.billing_usage_live WHERE event_id LIKE '${prefix}-%'`))[0]![0]);
+    const land = (name: string, valid: number, bad: number) => {
+      const lines = Array.from({ length: valid }, (_, i) => JSON.stringify({ event_id: `${name}-${i}`, event_time: "2026-11-02T09:00:00Z", region: "us-east-1", workspace_id: "ws-c", account_id: "acct-c", sku: "JOBS_COMPUTE", dbus: 1 }));
+      mkdirSync(join(landing, "billing_usage", name), { recursive: true });
+      writeFileSync(join(landing, "billing_usage", name, "part-0.jsonl"), `${[...lines, ...Array(bad).fill("{not json")].join("\n")}\n`);
+    };
+    try {
+      await until(async () => Object.values((await runtime.continuousStatus()).gold).every((g) => g.refreshes > 0));
+      const before = await goldEvents();
+      land("continuous", 30, 2);
+      await until(async () => (await inSilver("continuous")) === 30 && (await goldEvents()) === before + 30);
+      const status = await runtime.continuousStatus({ summary: true });
+      const billing = status.summary!.silver["silver.billing_usage_live"]!;
+      expect(billing.landed).toBe(billing.valid + billing.quarantined);
+      expect(Number((await q("SELECT count(*) FROM silver.billing_usage_live_quarantine WHERE _source_file LIKE '%/continuous/%'"))[0]![0])).toBe(2);
+      expect(status.flows.find((f) => f.kind === "silver" && f.table.endsWith("billing_usage_live"))!.batches).toBeGreaterThan(0);
+    } finally {
+      expect(await runtime.stopContinuous()).toEqual({ stopped: true });
+    }
+    // stopped: a file landed now waits for the next update
+    land("after-stop", 5, 0);
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await inSilver("after-stop")).toBe(0);
+    await runtime.run({ bundleDir, landing, paths: ["AP"] });
+    expect(await inSilver("after-stop")).toBe(5);
+    // CP takes these files in now, so the gate test below sees only its own batch
+    await runtime.run({ bundleDir, landing, paths: ["CP"] });
+  });
+
   // last: the gated batch stays unprocessed (the landing zone is immutable), as it would on Databricks
   it("a data gate raised inside the batch function reaches the driver with its message, through the ops table", async () => {
     const bad = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? "not json at all" : JSON.stringify({ event_id: `gate-${i}`, event_time: "2026-11-02T10:00:00Z", region: "us-east-1", workspace_id: "w", account_id: "a", sku: "S", dbus: -1 })));

@@ -1,4 +1,4 @@
-import type { QueryResult, RunSummary } from "../runtime/index.ts";
+import type { ContinuousStatus, QueryResult, RunSummary } from "../runtime/index.ts";
 
 /** The end-of-run report: rows, expectations, quarantine, duplicates, watermarks, periods. */
 export function renderSummary(s: RunSummary): string {
@@ -42,6 +42,15 @@ export function renderSummary(s: RunSummary): string {
       lines.push(`  ${t} [AP]: ${g.completePeriods?.length ?? 0} complete, ${g.incompletePeriods?.length ?? 0} incomplete period(s) (flagged is_complete = false)`);
     }
   }
+  return lines.join("\n");
+}
+
+/** A report of the continuous AP pipeline: its tables as a run reports them, then what each flow did. */
+export function renderContinuous(s: ContinuousStatus): string {
+  const lines = s.summary ? [renderSummary(s.summary).replace(/^run finished in .*\n/, "AP pipeline (continuous):")] : ["AP pipeline (continuous):"];
+  lines.push("", "AP flows (batches since start):");
+  for (const f of s.flows) lines.push(`  ${f.table.padEnd(44)} ${String(f.batches).padStart(6)}${f.active ? "" : " (stopped)"}`);
+  for (const [t, g] of Object.entries(s.gold)) lines.push(`  ${t.padEnd(44)} ${String(g.refreshes).padStart(6)} refresh(es)`);
   return lines.join("\n");
 }
 

@@ -1,9 +1,10 @@
 import type { Command } from "commander";
 import { handleErrors } from "./handle-errors.ts";
 import { openCompiledBundle, startLocal, UserError } from "./local-engine.ts";
+import type { LocalRuntime } from "../runtime/index.ts";
 import { printJson, type Io } from "./output.ts";
 import { projectRoot } from "./project-root.ts";
-import { renderSummary } from "./render-summary.ts";
+import { renderContinuous, renderSummary } from "./render-summary.ts";
 import { exitCodes } from "./exit-codes.ts";
 import { runRemote } from "./remote-run.ts";
 import { openRemote } from "./remote-target.ts";
@@ -22,8 +23,8 @@ export function registerRun(program: Command, io: Io, setExit: (code: number) =>
     .option("--profile <name>", "a ~/.databrickscfg profile (with -t)")
     .option("--wait", "with -t: follow the run to its end (exit codes as for local runs)")
     .option("--path <AP|CP>", "run one path only")
-    .option("--watch", "keep ingesting: run again every --interval seconds until interrupted")
-    .option("--interval <s>", "seconds between runs with --watch", "10")
+    .option("--watch", "keep ingesting until interrupted: the AP pipeline runs continuously (as deployed), the CP job every --interval seconds")
+    .option("--interval <s>", "seconds between CP runs and AP reports with --watch", "10")
     .option("--json", "machine-readable summary")
     .option("--project <dir>", "project root")
     .action((bundle: string, flags: Flags) => handleErrors(io, setExit, async () => {
@@ -38,23 +39,52 @@ export function registerRun(program: Command, io: Io, setExit: (code: number) =>
       }
       if (!flags.landing || !flags.warehouse) throw new UserError("--local needs --landing and --warehouse", "pass the landing zone and the warehouse folders");
       const compiled = openCompiledBundle(root, bundle);
+      const paths = flags.path ? [flags.path as "AP" | "CP"] : (["AP", "CP"] as const).filter((p) => compiled.manifest.paths[p]);
       const runtime = await startLocal(root, flags.warehouse, io);
       let stop = false;
       process.once("SIGINT", () => { stop = true; });
       try {
-        for (let round = 1; ; round++) {
-          const summary = await runtime.run(
-            { bundleDir: compiled.dir, landing: flags.landing, ...(flags.path ? { paths: [flags.path as "AP" | "CP"] } : {}), runId: `local-${round}` },
-            (m) => io.err(`  ${m}`),
-          );
+        if (flags.watch) await watch(io, runtime, { bundleDir: compiled.dir, landing: flags.landing, paths, interval: Number(flags.interval), json: !!flags.json }, () => stop);
+        else {
+          const summary = await runtime.run({ bundleDir: compiled.dir, landing: flags.landing, paths, runId: "local-1" }, (m) => io.err(`  ${m}`));
           if (flags.json) printJson(io, summary);
           else io.out(renderSummary(summary));
-          if (!flags.watch || stop) break;
-          await new Promise((r) => setTimeout(r, Number(flags.interval) * 1000));
-          if (stop) break;
         }
       } finally {
         await runtime.close();
       }
     }));
+}
+
+/**
+ * `--watch`: the AP pipeline runs continuously, as its bundle deploys it (each landed file is picked up
+ * within a second, views refresh after each batch); CP, a batch job, runs every interval. Each interval
+ * prints the CP run's summary and the AP tables with what the AP flows did.
+ */
+async function watch(
+  io: Io, runtime: LocalRuntime, opts: { bundleDir: string; landing: string; paths: readonly ("AP" | "CP")[]; interval: number; json: boolean },
+  stopped: () => boolean,
+): Promise<void> {
+  const ap = opts.paths.includes("AP");
+  if (ap) {
+    await runtime.startContinuous({ bundleDir: opts.bundleDir, landing: opts.landing, triggerSeconds: 1 });
+    io.err("  AP pipeline running continuously: flows pick up landed files every second, views refresh after each batch (Ctrl-C stops)");
+  }
+  try {
+    for (let round = 1; !stopped(); round++) {
+      if (opts.paths.includes("CP")) {
+        const summary = await runtime.run({ bundleDir: opts.bundleDir, landing: opts.landing, paths: ["CP"], runId: `local-${round}` }, (m) => io.err(`  ${m}`));
+        if (opts.json) printJson(io, summary);
+        else io.out(renderSummary(summary));
+      }
+      if (ap) {
+        const status = await runtime.continuousStatus({ summary: true });
+        if (opts.json) printJson(io, status);
+        else io.out(renderContinuous(status));
+      }
+      for (let waited = 0; waited < opts.interval * 1000 && !stopped(); waited += 250) await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    if (ap) await runtime.stopContinuous();
+  }
 }

@@ -5,6 +5,7 @@ requests on stdin, responses and progress on fd 3 (stdout stays free for anythin
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -40,6 +41,8 @@ class Worker:
     def __init__(self, url, warehouse):
         self.warehouse = os.path.abspath(warehouse)
         self.spark = connect(url)
+        # the AP pipeline's long-lived flows (continuous mode), while they run
+        self.continuous = None
 
     def context(self, params, request_id):
         from lakebundle_jobs.context import RunContext
@@ -66,6 +69,40 @@ class Worker:
         summary = summarize(ctx, paths)
         summary["seconds"] = round(time.time() - started, 3)
         return summary
+
+    def startContinuous(self, params, request_id):
+        """Start the AP pipeline in continuous mode (as deployed): its flows run until stopContinuous."""
+        from lakebundle_jobs import continuous
+
+        if self.continuous:
+            raise RuntimeError("the AP pipeline already runs continuously in this engine client: stop it first")
+        ctx = self.context(params, request_id)
+        ctx.progress = None  # this request answers at once; the streams outlive it
+        self.continuous = continuous.start(ctx, float(params.get("triggerSeconds", 1)))
+        return self.continuous.status()
+
+    def continuousStatus(self, params, request_id):
+        """Batches per flow and refreshes per view so far; the error that stopped a flow, if one did."""
+        if not self.continuous:
+            raise RuntimeError("the AP pipeline does not run continuously: start it first")
+        try:
+            status = self.continuous.status()
+        except Exception:
+            self.stopContinuous(params, request_id)
+            raise
+        if params.get("summary"):
+            from lakebundle_jobs.summary import summarize
+
+            started = time.time()
+            status["summary"] = summarize(self.continuous.ctx, ["AP"])
+            status["summary"]["seconds"] = round(time.time() - started, 3)
+        return status
+
+    def stopContinuous(self, params, request_id):
+        running, self.continuous = self.continuous, None
+        if running:
+            running.stop()
+        return {"stopped": running is not None}
 
     def replay_plan(self, params, request_id):
         """What a replay of the window would read and change (reads only; recorded as a dry run when asked)."""
@@ -189,6 +226,9 @@ def watch_engine(pid):
 
 def main():
     url, warehouse = sys.argv[1], sys.argv[2]
+    # Ctrl-C reaches the whole process group: the CLI that drives this client decides how to stop
+    # (`run --watch` finishes its round and stops the continuous flows), never a half-done call here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.environ.get("LAKEBUNDLE_ENGINE_PID"):
         watch_engine(int(os.environ["LAKEBUNDLE_ENGINE_PID"]))
     try:
@@ -204,6 +244,7 @@ def main():
         request = json.loads(line)
         rid, method = request["id"], request["method"]
         if method == "shutdown":
+            worker.stopContinuous({}, rid)
             emit({"id": rid, "result": {"stopped": True}})
             break
         try:

@@ -111,6 +111,27 @@ export class LocalRuntime implements Runtime {
     return { ...summary, engine: { jvmPeakRssKb: enginePeakRssKb(this.engine), warm: !this.owned } };
   }
 
+  /**
+   * Starts the AP pipeline in continuous mode, as deployed (`continuous: true`): its flows stay running,
+   * pick up each landed file within `triggerSeconds` and refresh the views they feed, until
+   * stopContinuous() or close(). Queries and other calls run meanwhile.
+   */
+  startContinuous(request: { bundleDir: string; landing: string; triggerSeconds?: number; runId?: string }): Promise<ContinuousStatus> {
+    return this.call<ContinuousStatus>("startContinuous", { ...this.bundleParams(request, { triggerSeconds: request.triggerSeconds ?? 1 }), runId: request.runId ?? "local-continuous" });
+  }
+
+  /**
+   * Batches and view refreshes so far, with `summary` the AP tables' counts as a run reports them; rejects
+   * with the error that stopped a flow (its flows are then stopped).
+   */
+  continuousStatus(opts: { summary?: boolean } = {}): Promise<ContinuousStatus> {
+    return this.call<ContinuousStatus>("continuousStatus", { summary: !!opts.summary });
+  }
+
+  stopContinuous(): Promise<{ stopped: boolean }> {
+    return this.call<{ stopped: boolean }>("stopContinuous", {});
+  }
+
   /** What a replay of the window would read and change; `record` audits it as a dry run. */
   replayPlan(request: { bundleDir: string; landing: string; replay: ReplayWindow; record?: boolean }): Promise<ReplayPlan> {
     return this.call<ReplayPlan>("replay_plan", this.bundleParams(request, { replay: request.replay, record: request.record ?? false }));
@@ -149,6 +170,15 @@ export class LocalRuntime implements Runtime {
       process.removeListener("exit", this.onExit);
     }
   }
+}
+
+export interface ContinuousStatus {
+  /** Long-lived streaming flows: bronze ingestion and silver, with the batches each ran so far. */
+  flows: { kind: "bronze" | "silver"; table: string; batches: number; lastBatchMs: number | null; active: boolean }[];
+  /** Per view: refreshes so far, when the last one committed (epoch seconds) and how long it took. */
+  gold: Record<string, { refreshes: number; refreshedAt: number | null; lastRefreshMs: number | null }>;
+  /** With `summary`: the AP tables as a run summary reports them (`seconds`: time to count them). */
+  summary?: RunSummary;
 }
 
 export interface AnalysisResult {
