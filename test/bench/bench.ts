@@ -22,6 +22,7 @@ import { rootConfig } from "../../sdk/src/targets/databricks/root-config.ts";
 import { engineDirs, enginePeakRssKb, LocalRuntime, setupEngine, startEngine, stopEngine } from "../../sdk/src/runtime/index.ts";
 import { generateSample } from "../../sdk/src/sample/index.ts";
 import { minimalSpec } from "../fixtures/minimal-spec.ts";
+import { profileLines, taskWindows } from "./spark-profile.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -67,12 +68,14 @@ async function engineBench(events: number, padTo?: number): Promise<void> {
     const cores = availableParallelism();
     console.log(`  ${(bytes / 2 ** 20).toFixed(1)} MiB of JSON (${(bytes / sample.lines).toFixed(0)} bytes/line), ${(folderBytes(landing) / 2 ** 20).toFixed(1)} MiB on disk; ${cores} cores`);
 
+    const eventLog = withEventLog(work);
     const runtime = await LocalRuntime.start({ root, warehouse: join(work, "wh-generated") });
+    delete process.env.LAKEBUNDLE_EVENT_LOG;
     const t1 = performance.now();
     const summary = await runtime.run({ bundleDir: join(root, "bundles", "platform-telemetry"), landing, paths: ["CP"] });
     const genSeconds = (performance.now() - t1) / 1000;
     // where the time goes: the task code's own record of each task (ops.task_runs)
-    const tasks = await runtime.query("SELECT task, seconds FROM spark_catalog.ops.task_runs ORDER BY started_at", 100);
+    const tasks = await runtime.query("SELECT task, seconds, started_at, ended_at FROM spark_catalog.ops.task_runs ORDER BY started_at", 100);
     // the AP path on the same landed events, in the same (now warm) engine: one pipeline update
     const t2 = performance.now();
     await runtime.run({ bundleDir: join(root, "bundles", "platform-telemetry"), landing, paths: ["AP"] });
@@ -83,6 +86,7 @@ async function engineBench(events: number, padTo?: number): Promise<void> {
     console.log(`    per task: ${tasks.rows.map(([t, sec]) => `${t} ${Number(sec).toFixed(1)} s (${((Number(sec) / genSeconds) * 100).toFixed(0)}%)`).join(", ")}`);
     console.log(`    per core: ${(genRate / cores).toFixed(0)} lines/s, ${(bytes / genSeconds / cores / 2 ** 20).toFixed(2)} MiB/s`);
     console.log(`  generated AP pipeline update (warm engine): ${apSeconds.toFixed(1)} s; per core ${(sample.lines / apSeconds / cores).toFixed(0)} lines/s, ${(bytes / apSeconds / cores / 2 ** 20).toFixed(2)} MiB/s`);
+    printProfile("the generated CP run", eventLog, tasks.rows.map(([task, , started, ended]) => [task, started, ended]));
 
     // the baseline runs as a client of its own engine, started the same way
     const dirs = engineDirs(root);
@@ -114,7 +118,10 @@ async function smallRun(): Promise<void> {
   console.log("\n== small run: the demo's data in a warm engine, generated CP path vs hand-written ==");
   const work = mkdtempSync(join(tmpdir(), "lakebundle-small-"));
   const warehouse = join(work, "wh");
+  const eventLog = withEventLog(work);
   const engine = await startEngine(root, warehouse);
+  delete process.env.LAKEBUNDLE_EVENT_LOG;
+  let taskRows: unknown[][] = [];
   try {
     const landing = join(work, "landing");
     const sample = generateSample(landing, { events: 4000, days: 3, dupRate: 0.05, badRate: 0.02, lateRate: 0.05, seed: 1, regions: ["us-east-1", "us-west-2", "eu-west-1"] });
@@ -131,11 +138,14 @@ async function smallRun(): Promise<void> {
     const t1 = performance.now();
     await runtime.run({ bundleDir: join(root, "bundles", "platform-telemetry"), landing, paths: ["CP"] });
     const again = (performance.now() - t1) / 1000;
+    taskRows = (await runtime.query("SELECT task, started_at, ended_at FROM spark_catalog.ops.task_runs ORDER BY started_at", 100)).rows;
     await runtime.close();
     const h = hand("hand");
     const ratio = first / h.seconds;
     console.log(`  ${sample.lines} lines: generated CP ${first.toFixed(1)} s (a re-run with nothing new: ${again.toFixed(1)} s); hand-written ${h.seconds.toFixed(1)} s`);
     console.log(`  ratio generated/hand-written: ${ratio.toFixed(2)} (goal <= 2: ${ratio <= 2 ? "met" : "NOT met"})`);
+    await stopEngine(root, engine); // the event log is complete when its application ends
+    printProfile("the generated runs (the first, then the re-run with nothing new)", eventLog, taskRows);
   } finally {
     await stopEngine(root, engine);
     rmSync(work, { recursive: true, force: true });
@@ -272,6 +282,19 @@ async function until(check: () => Promise<boolean>, seconds: number): Promise<vo
 }
 
 /** Bytes of every file under a folder (the landing zone's size). */
+/** The next engine started writes a Spark event log here (see spark-profile.ts). */
+function withEventLog(work: string): string {
+  const dir = join(work, "eventlog");
+  mkdirSync(dir, { recursive: true });
+  process.env.LAKEBUNDLE_EVENT_LOG = `file:${dir}`;
+  return dir;
+}
+
+function printProfile(what: string, eventLog: string, taskRows: unknown[][]): void {
+  console.log(`  where the time of ${what} goes (Spark SQL executions per task, summed over concurrent streams):`);
+  for (const line of profileLines(eventLog, taskWindows(taskRows))) console.log(`    ${line}`);
+}
+
 function folderBytes(dir: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
 }

@@ -139,6 +139,8 @@ export async function startEngine(root: string, warehouseDir: string, say: (m: s
     "spark.connect.grpc.binding.port": String(port),
     "spark.databricks.delta.snapshotPartitions": "2",
     "spark.sql.streaming.stopActiveRunOnRestart": "true",
+    // profiling (`npm run bench`): a Spark event log, which the bench breaks down per task and Spark job
+    ...(process.env.LAKEBUNDLE_EVENT_LOG ? { "spark.eventLog.enabled": "true", "spark.eventLog.compress": "false", "spark.eventLog.dir": process.env.LAKEBUNDLE_EVENT_LOG } : {}),
   };
   const args = [
     "--class", SERVER_CLASS, "--name", "lakebundle-engine", "--master", "local[2]",
