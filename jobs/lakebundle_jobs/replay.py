@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pyspark.sql import functions as F
 
 from . import conflicts, forget
-from .silver import merge_sql, parse
+from .silver import latest_per_key, merge_sql, parse
 
 
 def _window_filter(column, window):
@@ -80,10 +80,7 @@ def _latest(parsed, silver):
     valid = parsed.where(silver["validPredicate"]).selectExpr(*columns)
     if not dedup:
         return valid
-    row = F.struct(*[F.col(c) for c in columns])
-    seq = dedup.get("sequenceBy")
-    pick = F.max_by(row, F.col(seq)) if seq else F.any_value(row)
-    return valid.groupBy(*dedup["keys"]).agg(pick.alias("_r")).select("_r.*")
+    return latest_per_key(valid, dedup)
 
 
 def _missing(ctx, parsed, silver):

@@ -7,6 +7,7 @@ session, and report counts and gate failures through the ops table (ops.py).
 import uuid
 from dataclasses import dataclass
 
+from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from . import conflicts, faults, forget, ops, run_log
@@ -105,11 +106,7 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=No
         retry("append", lambda: (valid.write.format("delta").mode("append")
                                  .option("txnAppId", f"{stream_id}#silver").option("txnVersion", batch_id).saveAsTable(silver["table"])))
         return int(stats["n"]), int(stats["n"])
-    keys, seq = dedup["keys"], dedup.get("sequenceBy")
-    # one row per key in the batch: the latest by sequence (copies are identical, so any one otherwise)
-    row = F.struct(*[F.col(c) for c in columns])
-    pick = F.max_by(row, F.col(seq)) if seq else F.any_value(row)
-    latest = valid.groupBy(*keys).agg(pick.alias("_r")).select("_r.*")
+    latest = latest_per_key(valid, dedup)
     view = f"_lb_batch_{silver['name']}"
     latest.createOrReplaceTempView(view)
     dates = sorted(stats["dates"]) if prune_by_event_date else None
@@ -117,6 +114,16 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=No
         faults.crash_when_files_appear("merge.commit", job.location)
     result = retry("dedup merge", lambda: spark.sql(merge_sql(silver, view, dates)).collect())
     return int(stats["n"]), (int(result[0]["num_inserted_rows"]) if result else 0)
+
+
+def latest_per_key(valid, dedup):
+    """One row per key in the batch: the latest by sequence (copies are identical without one, so any).
+    A window, not `max_by(struct(...))`: an aggregate over a struct cannot be hashed, so Spark sorts the
+    rows twice (before and after the shuffle); the window sorts once. Rows whose sequence is NULL come last."""
+    keys, seq = dedup["keys"], dedup.get("sequenceBy")
+    order = F.col(seq).desc_nulls_last() if seq else F.col(keys[0])
+    ranked = valid.withColumn("_lb_rank", F.row_number().over(Window.partitionBy(*keys).orderBy(order)))
+    return ranked.where("_lb_rank = 1").drop("_lb_rank")
 
 
 def merge_sql(silver, source_view, prune_dates):

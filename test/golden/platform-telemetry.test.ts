@@ -68,6 +68,8 @@ describe("what the bundle carries", () => {
     expect(bronze).toContain("current_timestamp() AS _ingested_at");
     const silver = file("src/ap/silver_billing_usage_live.sql");
     expect(silver).toContain("AS _rescued_data");
+    // the record parse names an option, so Spark parses each line once per parser (see parseSelect)
+    expect(silver).toMatch(/from_json\(_raw, '[^']+', map\('mode', 'PERMISSIVE'\)\) AS _r/);
     expect(silver).toContain("CONSTRAINT dbus_min EXPECT (coalesce((dbus IS NULL OR dbus >= 0), false)) ON VIOLATION DROP ROW");
     expect(silver).toMatch(/CONSTRAINT event_time_plausible EXPECT \(.*\)\n/); // warn: no ON VIOLATION
     expect(silver).toContain("CREATE OR REFRESH STREAMING TABLE ${lakebundle.catalog}.${lakebundle.schema.silver}.billing_usage_live_quarantine");

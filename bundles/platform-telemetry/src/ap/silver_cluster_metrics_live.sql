@@ -15,7 +15,7 @@ SELECT
   _raw,
   _fields,
   _v
-FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, cluster_id STRING, cpu_pct DOUBLE, mem_pct DOUBLE') AS _r, from_json(_raw, 'map<string,string>') AS _fields, try_parse_json(_raw) AS _v FROM (SELECT value AS _raw, _metadata.file_path AS _source_file, current_timestamp() AS _ingested_at
+FROM (SELECT *, from_json(_raw, 'event_id STRING, event_time STRING, region STRING, workspace_id STRING, cluster_id STRING, cpu_pct DOUBLE, mem_pct DOUBLE', map('mode', 'PERMISSIVE')) AS _r, from_json(_raw, 'map<string,string>') AS _fields, try_parse_json(_raw) AS _v FROM (SELECT value AS _raw, _metadata.file_path AS _source_file, current_timestamp() AS _ingested_at
 FROM STREAM read_files(
   '${landing_root}/cluster_metrics',
   format => 'text',
