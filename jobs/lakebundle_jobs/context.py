@@ -28,6 +28,9 @@ class RunContext:
     known_tables: dict = field(default_factory=dict)
     # schemas this run created or found (locally; nothing in a run drops one)
     known_schemas: set = field(default_factory=set)
+    # what one task read once for all its streams (see forget.manifest_line_expr); each task starts with
+    # none, as on Databricks, where every task is a process of its own
+    task_memo: dict = field(default_factory=dict)
 
     def checkpoint(self, path, dataset, step):
         return f"{self.checkpoint_root.rstrip('/')}/{path.lower()}/{dataset}/{step}"

@@ -103,7 +103,7 @@ def _refresh_loop(update, dirty):
                     update.error = _flow_error(ctx, f)
                     update._stop.set()
                     return
-                ran = _batches_ran(f.query.recentProgress)
+                ran = run_log.batches_ran(f.query.recentProgress)
                 new = [b for b in ran if f.last_batch is None or b > f.last_batch]
                 if new:
                     f.last_batch = max(new)
@@ -123,19 +123,6 @@ def _refresh_loop(update, dirty):
             update._stop.set()
             return
         update._stop.wait(update.poll_seconds)
-
-
-def _batches_ran(recent):
-    """{batchId: milliseconds} of the batches in a query's recent progress. A processingTime query also
-    reports progress while nothing lands (every 10 s by default), without an addBatch duration; the
-    recent reports (100 by default) reach back further than a poll interval."""
-    out = {}
-    for p in recent or []:
-        d = run_log.progress_dict(p)
-        durations = d.get("durationMs") or {}
-        if "addBatch" in durations:
-            out[int(d["batchId"])] = int(durations.get("triggerExecution") or 0)
-    return out
 
 
 def _active(query):

@@ -12,6 +12,7 @@ the ops table before its first update), so every run re-applies all requests to 
 """
 import json
 import re
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -26,6 +27,7 @@ DELETION_DDL = ("request_id STRING, account_id STRING, workspace_id STRING, even
 PURGE_DAYS = 7
 _RAW_ACCOUNT = "get_json_object(_raw, '$.account_id')"
 _RAW_WORKSPACE = "get_json_object(_raw, '$.workspace_id')"
+_manifest_lock = threading.Lock()
 
 
 def requests(ctx):
@@ -41,6 +43,16 @@ def requests(ctx):
             found.setdefault(r["request_id"], set()).update(json.loads(r["details"] or "{}").get("workspaces", []))
     return sorted({(r["account_id"], r["workspace_id"], tuple(sorted(found.get(r["request_id"], ()))))
                    for r in rows if r["event"] == "requested"}, key=str)
+
+
+def manifest_line_expr(ctx):
+    """`raw_line_expr` of the deletion manifest, read once per task: the streams of a task start together,
+    and each read of the manifest table costs a Delta log replay (they start from parallel threads: the
+    first reads, the others wait for it)."""
+    with _manifest_lock:
+        if "manifest_line_expr" not in ctx.task_memo:
+            ctx.task_memo["manifest_line_expr"] = raw_line_expr(requests(ctx))
+        return ctx.task_memo["manifest_line_expr"]
 
 
 def _q(text):

@@ -173,7 +173,7 @@ def ingest(ctx, path_name, bronze):
                         files_table=ctx.plan["ops"]["quarantinedFilesTable"], conflicts_table=ctx.plan["ops"]["writeConflictsTable"],
                         attempt=uuid.uuid4().hex, run_id=ctx.run_id,
                         location=ctx.table_location(bronze["table"]) if ctx.warehouse else None, auto_loader=ctx.auto_loader,
-                        forgotten_expr=forget.raw_line_expr(forget.requests(ctx)))
+                        forgotten_expr=forget.manifest_line_expr(ctx))
 
         def handle(batch, batch_id):
             ingest_batch(job, batch, batch_id)
@@ -181,7 +181,7 @@ def ingest(ctx, path_name, bronze):
         query = (landed_files(ctx, path_name, bronze, lenient=False).writeStream.foreachBatch(handle)
                  .option("checkpointLocation", checkpoint).trigger(availableNow=True).start())
     query.awaitTermination()
-    rows = _rows_written(ctx, bronze["table"], before)
+    rows = 0 if run_log.ran_nothing(query) else _rows_written(ctx, bronze["table"], before)
     run_log.note_progress(ctx, path_name, "ingest", bronze["table"], query, rows)
     ctx.metrics.setdefault("ingested", {})[bronze["table"]] = rows
     ctx.say(f"ingest {bronze['table']}: {rows} new lines")

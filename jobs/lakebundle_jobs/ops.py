@@ -40,6 +40,11 @@ def record_batch(spark, job, batch_id, counts, stream_id=None, valid=0, inserted
     writer.saveAsTable(job.metrics_table)
 
 
+def no_batches():
+    """What a stream run that ran no batch did."""
+    return {"landed": 0, "invalid": 0, "valid": 0, "inserted": 0, "expectations": {}, "batches": 0}
+
+
 def attempt_totals(spark, metrics_table, attempt, table):
     """What one stream run did, summed over its batches (driver side, after the stream)."""
     rows = (spark.table(metrics_table)

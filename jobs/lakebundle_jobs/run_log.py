@@ -45,6 +45,28 @@ def note_progress(ctx, path_name, step, table, query, rows):
         ctx.stream_progress.extend(out)
 
 
+def batches_ran(recent):
+    """{batchId: milliseconds} of the batches in a query's recent progress. Only a trigger that ran a batch
+    reports an addBatch duration: a processingTime query also reports while nothing lands, and an
+    availableNow query with nothing new may report an empty trigger."""
+    out = {}
+    for p in recent or []:
+        d = progress_dict(p)
+        durations = d.get("durationMs") or {}
+        if "addBatch" in durations:
+            out[int(d["batchId"])] = int(durations.get("triggerExecution") or 0)
+    return out
+
+
+def ran_nothing(query):
+    """True when a finished query ran no batch, so its step wrote nothing there is to read back (an idle
+    run then skips those reads). False when unsure: progress is a measurement, not a record."""
+    try:
+        return not batches_ran(query.recentProgress)
+    except Exception:  # noqa: BLE001 - unknown progress: read back as usual
+        return False
+
+
 def progress_dict(p):
     """A query progress report as a plain dict: PySpark 4 returns StreamingQueryProgress (a dict with a
     .json string), Databricks Connect 15 plain dicts."""
@@ -55,6 +77,7 @@ def timed_task(ctx, path_name, task, fn):
     """Run one task and record how it went; the task's own error is what the caller sees."""
     started = datetime.now(timezone.utc)
     t0 = time.monotonic()
+    ctx.task_memo.clear()
     try:
         result = fn()
     except BaseException as err:

@@ -230,7 +230,7 @@ def start_step(ctx, path_name, silver, step, trigger):
                    metrics_table=metrics_table, attempt=uuid.uuid4().hex, run_id=ctx.run_id,
                    conflicts_table=ctx.plan["ops"]["writeConflictsTable"],
                    location=ctx.table_location(silver["table"]) if ctx.warehouse else None,
-                   forgotten_expr=forget.raw_line_expr(forget.requests(ctx)) if path_name == "CP" else None)
+                   forgotten_expr=forget.manifest_line_expr(ctx) if path_name == "CP" else None)
     fn = _BATCH_FUNCTIONS[step]
 
     def handle(batch, batch_id):
@@ -263,7 +263,7 @@ def run_step(ctx, path_name, silver, step):
         if gate:
             raise gate from None
         raise
-    totals = ops.attempt_totals(ctx.spark, metrics_table, job.attempt, silver["table"])
+    totals = ops.no_batches() if run_log.ran_nothing(query) else ops.attempt_totals(ctx.spark, metrics_table, job.attempt, silver["table"])
     run_log.note_progress(ctx, path_name, step, silver["table"], query, totals["landed"] or totals["valid"])
     _accumulate(ctx, silver, step, totals)
     return totals
