@@ -50,7 +50,7 @@ def attempt_totals(spark, metrics_table, attempt, table):
     rows = (spark.table(metrics_table)
             .where((F.col("attempt") == attempt) & (F.col("table_name") == table) & F.col("gate_error").isNull())
             .collect())
-    out = {"landed": 0, "invalid": 0, "valid": 0, "inserted": 0, "expectations": {}, "batches": len(rows)}
+    out = {**no_batches(), "batches": len(rows)}
     for r in rows:
         for k in ("landed", "invalid", "valid", "inserted"):
             out[k] += int(r[k] or 0)
