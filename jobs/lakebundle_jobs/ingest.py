@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pyspark.sql import functions as F
 
 from . import conflicts, faults, forget, ops, run_log
-from .tables import ensure_table
+from .tables import TableSpec
 
 BRONZE_COLUMNS = "_raw STRING, _source_file STRING, _ingested_at TIMESTAMP"
 QUARANTINED_FILES_DDL = ("source STRING, bronze_table STRING, path STRING, size BIGINT, reason STRING, "
@@ -139,7 +139,8 @@ def ingest_batch(job, batch, batch_id):
         faults.crash_when_files_appear("ingest.write", job.location)
     conflicts.with_retry(spark, job.conflicts_table, job.run_id, job.bronze["table"], "ingest append", lambda: (
         good.drop("_file_size").write.format("delta").mode("append")
-        .option("txnAppId", f"{stream_id}#bronze").option("txnVersion", batch_id).saveAsTable(job.bronze["table"])))
+        .option("txnAppId", f"{stream_id}#bronze").option("txnVersion", batch_id)
+        .option("userMetadata", commit_tag(job.attempt)).saveAsTable(job.bronze["table"])))
     if bad:
         _record_files(spark, job, bad, sizes, stream_id, batch_id)
 
@@ -164,7 +165,8 @@ def _size(spark, path):
 
 def ingest(ctx, path_name, bronze):
     """Incremental ingestion into a bronze table. The checkpoint's file log makes each landed file count once."""
-    before = _version(ctx, bronze["table"])
+    # AP: the Delta sink's commits carry no tag of this run; CP's appends do (commit_tag)
+    before = _version(ctx, bronze["table"]) if path_name == "AP" else None
     checkpoint = ctx.checkpoint(path_name, bronze["name"], "ingest")
     if path_name == "AP":
         query = start_ap(ctx, bronze, {"availableNow": True})
@@ -181,7 +183,12 @@ def ingest(ctx, path_name, bronze):
         query = (landed_files(ctx, path_name, bronze, lenient=False).writeStream.foreachBatch(handle)
                  .option("checkpointLocation", checkpoint).trigger(availableNow=True).start())
     query.awaitTermination()
-    rows = 0 if run_log.ran_nothing(query) else _rows_written(ctx, bronze["table"], before)
+    if run_log.ran_nothing(query):
+        rows = 0
+    elif path_name == "AP":
+        rows = _rows_written(ctx, bronze["table"], before)
+    else:
+        rows = _rows_tagged(ctx, bronze["table"], commit_tag(job.attempt), query)
     run_log.note_progress(ctx, path_name, "ingest", bronze["table"], query, rows)
     ctx.metrics.setdefault("ingested", {})[bronze["table"]] = rows
     ctx.say(f"ingest {bronze['table']}: {rows} new lines")
@@ -199,16 +206,40 @@ def start_ap(ctx, bronze, trigger):
     return writer.start(ctx.table_location(bronze["table"])) if ctx.warehouse else writer.toTable(bronze["table"])
 
 
-def ensure_bronze(ctx, bronze):
-    ensure_table(ctx, bronze["table"], BRONZE_COLUMNS)
+def bronze_table(bronze):
+    """The bronze table, for tables.ensure_tables."""
+    return TableSpec(bronze["table"], BRONZE_COLUMNS)
 
 
 def _version(ctx, table):
     return ctx.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").collect()[0]["version"]
 
 
+def commit_tag(attempt):
+    """The commit metadata of one ingest run's bronze appends (Delta's `userMetadata` writer option,
+    https://docs.databricks.com/aws/en/tables/operations/custom-metadata), which DESCRIBE HISTORY shows."""
+    return f"lakebundle ingest {attempt}"
+
+
+def _rows_tagged(ctx, table, tag, query):
+    """Rows this run appended: the tagged commits among the latest ones (one per batch the query ran,
+    plus room for other writers), so the read does not grow with the table's history; the whole
+    history only when they are not all there (a batch Delta skipped as already committed, or progress
+    not reported)."""
+    try:
+        batches = len(run_log.batches_ran(query.recentProgress))
+    except Exception:  # noqa: BLE001 - progress is a measurement: read the whole history instead
+        batches = None
+    if batches:
+        tagged = ctx.spark.sql(f"DESCRIBE HISTORY {table} LIMIT {batches + 8}").where(F.col("userMetadata") == tag).collect()
+        if len(tagged) >= batches:
+            return _output_rows(tagged)
+    return _output_rows(ctx.spark.sql(f"DESCRIBE HISTORY {table}").where(F.col("userMetadata") == tag).collect())
+
+
+def _output_rows(history):
+    return sum(int((h["operationMetrics"] or {}).get("numOutputRows", 0)) for h in history)
+
+
 def _rows_written(ctx, table, since_version):
-    rows = 0
-    for h in ctx.spark.sql(f"DESCRIBE HISTORY {table}").where(f"version > {since_version}").collect():
-        rows += int((h["operationMetrics"] or {}).get("numOutputRows", 0))
-    return rows
+    return _output_rows(ctx.spark.sql(f"DESCRIBE HISTORY {table}").where(f"version > {since_version}").collect())

@@ -7,7 +7,7 @@ from . import ingest as ingest_steps
 from . import conflicts, faults, forget, ops, run_log
 from . import replay as replay_steps
 from . import silver as silver_steps
-from .tables import ensure_table
+from .tables import TableSpec, ensure_tables
 
 CP_TASKS = ("ingest", "validate", "merge", "completeness", "publish")
 # tasks of the deletion job (not part of the CP graph)
@@ -29,21 +29,22 @@ def each(fn, items):
 
 
 def prepare(ctx, path_name):
-    """Create the path's tables one by one: catalog DDL is not safe to run from parallel threads."""
+    """Create the path's missing tables (side by side: see tables.ensure_tables)."""
     path = ctx.plan["paths"][path_name]
     o = ctx.plan["ops"]
-    ensure_table(ctx, o["taskRunsTable"], run_log.TASK_RUNS_DDL)
-    ensure_table(ctx, o["streamProgressTable"], run_log.STREAM_PROGRESS_DDL)
-    ensure_table(ctx, o["batchMetricsTable"], ops.BATCH_METRICS_DDL)
-    ensure_table(ctx, o["quarantinedFilesTable"], ingest_steps.QUARANTINED_FILES_DDL)
-    ensure_table(ctx, o["writeConflictsTable"], conflicts.CONFLICTS_DDL)
-    ensure_table(ctx, o["publishLogTable"], gold_steps.PUBLISH_LOG_DDL)
-    ensure_table(ctx, o["replaysTable"], replay_steps.REPLAYS_DDL)
-    ensure_table(ctx, o["deletionRequestsTable"], forget.DELETION_DDL)
-    for b in path["bronze"]:
-        ingest_steps.ensure_bronze(ctx, b)
-    for s in path["silver"]:
-        silver_steps.ensure_silver(ctx, path_name, s)
+    specs = [
+        TableSpec(o["taskRunsTable"], run_log.TASK_RUNS_DDL),
+        TableSpec(o["streamProgressTable"], run_log.STREAM_PROGRESS_DDL),
+        TableSpec(o["batchMetricsTable"], ops.BATCH_METRICS_DDL),
+        TableSpec(o["quarantinedFilesTable"], ingest_steps.QUARANTINED_FILES_DDL),
+        TableSpec(o["writeConflictsTable"], conflicts.CONFLICTS_DDL),
+        TableSpec(o["publishLogTable"], gold_steps.PUBLISH_LOG_DDL),
+        TableSpec(o["replaysTable"], replay_steps.REPLAYS_DDL),
+        TableSpec(o["deletionRequestsTable"], forget.DELETION_DDL),
+        *(ingest_steps.bronze_table(b) for b in path["bronze"]),
+        *(spec for s in path["silver"] for spec in silver_steps.silver_tables(ctx, path_name, s)),
+    ]
+    ensure_tables(ctx, specs, each)
 
 
 def run_cp_task(ctx, task):
