@@ -183,12 +183,13 @@ def ingest(ctx, path_name, bronze):
         query = (landed_files(ctx, path_name, bronze, lenient=False).writeStream.foreachBatch(handle)
                  .option("checkpointLocation", checkpoint).trigger(availableNow=True).start())
     query.awaitTermination()
-    if run_log.ran_nothing(query):
+    batches = run_log.batch_count(query)
+    if batches == 0:
         rows = 0
     elif path_name == "AP":
         rows = _rows_written(ctx, bronze["table"], before)
     else:
-        rows = _rows_tagged(ctx, bronze["table"], commit_tag(job.attempt), query)
+        rows = _rows_tagged(ctx, bronze["table"], commit_tag(job.attempt), batches)
     run_log.note_progress(ctx, path_name, "ingest", bronze["table"], query, rows)
     ctx.metrics.setdefault("ingested", {})[bronze["table"]] = rows
     ctx.say(f"ingest {bronze['table']}: {rows} new lines")
@@ -221,15 +222,11 @@ def commit_tag(attempt):
     return f"lakebundle ingest {attempt}"
 
 
-def _rows_tagged(ctx, table, tag, query):
-    """Rows this run appended: the tagged commits among the latest ones (one per batch the query ran,
+def _rows_tagged(ctx, table, tag, batches):
+    """Rows this run appended: the tagged commits among the latest ones (`batches`, one per batch the query ran,
     plus room for other writers), so the read does not grow with the table's history; the whole
     history only when they are not all there (a batch Delta skipped as already committed, or progress
     not reported)."""
-    try:
-        batches = len(run_log.batches_ran(query.recentProgress))
-    except Exception:  # noqa: BLE001 - progress is a measurement: read the whole history instead
-        batches = None
     if batches:
         tagged = ctx.spark.sql(f"DESCRIBE HISTORY {table} LIMIT {batches + 8}").where(F.col("userMetadata") == tag).collect()
         if len(tagged) >= batches:

@@ -58,13 +58,18 @@ def batches_ran(recent):
     return out
 
 
+def batch_count(query):
+    """How many batches a finished query ran, from its progress; None when progress is not available."""
+    try:
+        return len(batches_ran(query.recentProgress))
+    except Exception:  # noqa: BLE001 - progress is a measurement, not a record
+        return None
+
+
 def ran_nothing(query):
     """True when a finished query ran no batch, so its step wrote nothing there is to read back (an idle
     run then skips those reads). False when unsure: progress is a measurement, not a record."""
-    try:
-        return not batches_ran(query.recentProgress)
-    except Exception:  # noqa: BLE001 - unknown progress: read back as usual
-        return False
+    return batch_count(query) == 0
 
 
 def progress_dict(p):

@@ -27,12 +27,11 @@ def ensure_tables(ctx, specs, each=None):
     missing = list({s.name: s for s in specs if s.name not in _known(ctx, s.name)}.values())
     for spec in missing:
         ensure_schema(ctx, spec.name)
-    (each or _one_by_one)(lambda spec: _create(ctx, spec), missing)
-
-
-def _one_by_one(fn, items):
-    for item in items:
-        fn(item)
+    if each:
+        each(lambda spec: _create(ctx, spec), missing)
+        return
+    for spec in missing:
+        _create(ctx, spec)
 
 
 def _create(ctx, spec):
