@@ -1,4 +1,5 @@
 """Gold: AP refresh (every period, with completeness flags) and CP completeness gate + publish + restatements."""
+import re
 from datetime import datetime, timezone
 
 from pyspark.sql import functions as F
@@ -6,7 +7,9 @@ from pyspark.sql import functions as F
 from . import conflicts, faults
 from .tables import ensure_schema, ensure_table
 
-WATERMARK_DDL = "region STRING, watermark TIMESTAMP"
+# skewed: valid events stamped too far ahead of their arrival (never a watermark); silver_versions: the
+# version of each silver table the row reflects (the next run reads only what was inserted after it)
+WATERMARK_DDL = "region STRING, watermark TIMESTAMP, skewed BIGINT, silver_versions MAP<STRING, BIGINT>"
 # silver_version / withheld: where the next publish starts (the silver changes after that version, and the
 # periods still withheld then); NULL on a recovered row, so the publish after it recomputes every period
 PUBLISH_LOG_DDL = ("gold_table STRING, gold_version BIGINT, published ARRAY<STRING>, restated ARRAY<STRING>, "
@@ -39,22 +42,112 @@ def watermarks_table(gold):
 
 
 def completeness(ctx, gold):
-    """CP: record each required region's watermark (max valid event time over all sources)."""
+    """CP: record each required region's watermark (max valid event time over all sources) and how many
+    clock-skewed events it left out, with the silver versions they reflect. When silver has only had rows
+    inserted since then, only those rows are read (its change data feed), so the cost follows the new data,
+    not the history; anything else (a deletion carried out, a row replaced by a later copy) recomputes over
+    every row, since a maximum cannot be taken back."""
+    spark = ctx.spark
     c = gold["completeness"]
-    ensure_table(ctx, watermarks_table(gold), WATERMARK_DDL)
-    rows = ctx.spark.sql(c["watermarkSql"]).collect()
-    # a region whose only events are clock-skewed has no watermark yet
-    marks = {r["region"]: r["watermark"] for r in rows if r["watermark"] is not None}
-    skewed = {r["region"]: int(r["skewed"]) for r in rows if r["skewed"]}
-    stored = {r["region"]: r["watermark"] for r in ctx.spark.table(watermarks_table(gold)).collect()}
-    if marks != stored:  # unchanged watermarks: no commit, so a re-run leaves every table version as it was
-        rows = sorted(marks.items())
-        _retry(ctx, watermarks_table(gold), "watermarks", lambda: _overwrite(ctx, watermarks_table(gold), ctx.spark.createDataFrame(rows, WATERMARK_DDL)))
+    table = watermarks_table(gold)
+    ensure_table(ctx, table, WATERMARK_DDL)
+    stored, since = _stored_watermarks(spark, table)
+    # fixed versions: a silver commit racing this task is after them, so the next run reads it, once
+    versions = {t: _latest_version(spark, t) for t in c["watermarkTables"]}
+    added = _inserted_since(spark, c["watermarkTables"], since, versions)
+    regions = None
+    if added is not None:
+        try:
+            regions = _combined(stored, _region_watermarks(spark, c, added) if any(df is not None for df in added) else {})
+        except Exception as err:  # noqa: BLE001 - the feed not readable over that range: recompute over every row
+            ctx.say(f"completeness {gold['table']}: every silver row read ({str(err).splitlines()[0][:160]})")
+            added = None
+    if regions is None:
+        regions = _region_watermarks(spark, c, [spark.sql(f"SELECT * FROM {t} VERSION AS OF {versions[t]}") for t in c["watermarkTables"]])
+    marks = {r: wm for r, (wm, _) in regions.items() if wm is not None}
+    skewed = {r: n for r, (_, n) in regions.items() if n}
+    if (regions, versions) != (stored, since):  # nothing changed: no commit, so a re-run leaves every table version as it was
+        # a row holds the versions even while no region has reported
+        rows = [(r, wm, n, versions) for r, (wm, n) in sorted(regions.items())] or [(None, None, 0, versions)]
+        _retry(ctx, table, "watermarks", lambda: _overwrite(ctx, table, spark.createDataFrame(rows, WATERMARK_DDL)))
     missing = [r for r in c["regions"] if r not in marks]
     ctx.metrics.setdefault("watermarks", {}).update({r: (marks[r].isoformat() if r in marks else None) for r in c["regions"]})
     ctx.metrics.setdefault("clockSkewed", {}).update(skewed)
+    ctx.metrics.setdefault("watermarkScope", {})[gold["table"]] = "all" if added is None else "inserted"
     ctx.say(f"completeness {gold['table']}: " + ", ".join(f"{r}={marks.get(r)}" for r in c["regions"]) + (f" (no data yet: {', '.join(missing)})" if missing else ""))
     return marks
+
+
+def _stored_watermarks(spark, table):
+    """({region: (watermark, skewed)}, {silver table: version}) as the last completeness left them; the
+    versions are None for a table written before they were kept (then everything is recomputed)."""
+    df = spark.table(table)
+    if "silver_versions" not in df.columns:
+        return {}, None
+    rows = df.collect()
+    regions = {r["region"]: (r["watermark"], int(r["skewed"] or 0)) for r in rows if r["region"] is not None}
+    return regions, next((dict(r["silver_versions"]) for r in rows if r["silver_versions"] is not None), None)
+
+
+def _region_watermarks(spark, c, sources):
+    """{region: (watermark, skewed)} over the given silver rows (one DataFrame per watermark table, or None
+    for a table with nothing to read)."""
+    views = []
+    for i, (table, df) in enumerate(zip(c["watermarkTables"], sources)):
+        views.append(f"_lb_watermark_source_{i}")
+        # a table with nothing to read: its columns, no rows, so its SELECT in the union stays valid
+        (spark.table(table).limit(0) if df is None else df).createOrReplaceTempView(views[-1])
+    return {r["region"]: (r["watermark"], int(r["skewed"] or 0)) for r in spark.sql(watermark_sql(c, views)).collect()}
+
+
+def watermark_sql(completeness, relations):
+    """The watermark query over `relations`, one per watermark table in the plan's order (a table or a view)."""
+    return re.sub(r":source_(\d+)", lambda m: relations[int(m[1])], completeness["watermarkSql"])
+
+
+def _combined(stored, added):
+    """The stored watermarks advanced by those of newly inserted rows: a max of maxes, a sum of counts."""
+    out = dict(stored)
+    for region, (wm, n) in added.items():
+        old_wm, old_n = out.get(region, (None, 0))
+        out[region] = (max((w for w in (old_wm, wm) if w is not None), default=None), old_n + n)
+    return out
+
+
+# commits that change no row (Delta's operation names, as DESCRIBE HISTORY shows them)
+_NO_ROW_CHANGE = {"CREATE TABLE", "OPTIMIZE", "REORG", "SET TBLPROPERTIES", "UNSET TBLPROPERTIES", "ADD COLUMNS",
+                  "CHANGE COLUMN", "UPGRADE PROTOCOL", "VACUUM START", "VACUUM END", "ADD CONSTRAINT", "DROP CONSTRAINT"}
+
+
+def _inserts_only(commit):
+    op, params, metrics = commit["operation"], commit["operationParameters"] or {}, commit["operationMetrics"] or {}
+    if op == "WRITE":
+        return params.get("mode") == "Append"
+    if op == "MERGE":
+        return all(int(metrics.get(k) or 0) == 0 for k in ("numTargetRowsUpdated", "numTargetRowsDeleted"))
+    return op in _NO_ROW_CHANGE
+
+
+def _inserted_since(spark, tables, since, versions):
+    """Per table, the rows inserted after its stored version (None for a table with no new commit), or None
+    when that is not all that happened: no stored versions, a commit that updated or deleted rows, history
+    or change feed not readable that far back."""
+    if since is None or any(t not in since or since[t] > versions[t] for t in tables):
+        return None
+    out = []
+    for t in tables:
+        start, end = since[t] + 1, versions[t]
+        if start > end:
+            out.append(None)
+            continue
+        # the latest commits only (room for writers after `end`): the read does not grow with the history
+        commits = spark.sql(f"DESCRIBE HISTORY {t} LIMIT {versions[t] - since[t] + 8}").where(
+            (F.col("version") >= start) & (F.col("version") <= end)).collect()
+        if len(commits) != end - start + 1 or not all(_inserts_only(h) for h in commits):
+            return None
+        out.append(spark.read.format("delta").option("readChangeFeed", "true").option("startingVersion", start)
+                   .option("endingVersion", end).table(t).where("_change_type = 'insert'"))
+    return out
 
 
 def closed_through(ctx, gold):

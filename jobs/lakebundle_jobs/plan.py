@@ -8,7 +8,7 @@ and the logical schema names. The same placeholders are pipeline configuration k
 import json
 import re
 
-PLAN_SCHEMA_VERSION = 2
+PLAN_SCHEMA_VERSION = 3
 _PLACEHOLDER = re.compile(r"\$\{(lakebundle\.[A-Za-z0-9_.]+)\}")
 
 

@@ -15,6 +15,8 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+from .tables import table_exists
+
 TASK_RUNS_DDL = ("run_id STRING, attempt STRING, path STRING, task STRING, started_at TIMESTAMP, ended_at TIMESTAMP, "
                  "seconds DOUBLE, status STRING, error_class STRING, error STRING")
 STREAM_PROGRESS_DDL = ("run_id STRING, path STRING, step STRING, table_name STRING, batch_id BIGINT, recorded_at TIMESTAMP, "
@@ -107,7 +109,7 @@ def _record(ctx, path_name, task, started, seconds, err):
         progress, ctx.stream_progress[:] = list(ctx.stream_progress), []
     try:
         ops = ctx.plan["ops"]
-        if not ctx.spark.catalog.tableExists(ops["taskRunsTable"]):
+        if not table_exists(ctx, ops["taskRunsTable"]):
             # prepare() did not get as far as creating it; appending would create it somewhere else locally
             raise RuntimeError(f"{ops['taskRunsTable']} does not exist")
         if progress:

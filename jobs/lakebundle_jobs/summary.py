@@ -4,11 +4,17 @@ from concurrent.futures import ThreadPoolExecutor
 from .tables import row_count, table_exists
 
 
-def _counts(ctx, tables):
-    """Row counts of many tables at once: each count is mostly fixed per-query latency."""
+def _per_table(fn, tables):
+    """fn(table) for many tables at once: each query is mostly fixed per-query latency."""
     from .tasks import PARALLELISM
     with ThreadPoolExecutor(max_workers=PARALLELISM) as pool:
-        return dict(zip(tables, pool.map(lambda t: row_count(ctx, t), tables)))
+        return dict(zip(tables, pool.map(fn, tables)))
+
+
+def _reasons(ctx, table):
+    if not table_exists(ctx, table):
+        return {}
+    return {r["_reason"]: int(r["count"]) for r in ctx.spark.table(table).groupBy("_reason").count().collect()}
 
 
 def summarize(ctx, paths):
@@ -18,7 +24,8 @@ def summarize(ctx, paths):
         path = plan["paths"].get(path_name) or {"bronze": [], "silver": [], "gold": []}
         wanted += [b["table"] for b in path["bronze"]] + [s["table"] for s in path["silver"]]
         wanted += [g["table"] for g in path["gold"]] + [g["restatementsTable"] for g in path["gold"] if g.get("restatementsTable")]
-    counts = _counts(ctx, wanted)
+    counts = _per_table(lambda t: row_count(ctx, t), wanted)
+    reasons_of = _per_table(lambda t: _reasons(ctx, t), [s["quarantineTable"] for p in paths for s in (plan["paths"].get(p) or {}).get("silver", [])])
     out = {"tables": {}, "silver": {}, "gold": {}, "metrics": ctx.metrics}
     for path_name in paths:
         path = plan["paths"].get(path_name)
@@ -29,10 +36,7 @@ def summarize(ctx, paths):
         for s in path["silver"]:
             landed = counts.get(s["bronzeTable"], 0)
             unique = counts[s["table"]]
-            reasons = {}
-            if table_exists(ctx, s["quarantineTable"]):
-                for r in ctx.spark.table(s["quarantineTable"]).groupBy("_reason").count().collect():
-                    reasons[r["_reason"]] = int(r["count"])
+            reasons = reasons_of[s["quarantineTable"]]
             quarantined = sum(reasons.values())
             out["tables"][s["table"]] = unique
             out["tables"][s["quarantineTable"]] = quarantined

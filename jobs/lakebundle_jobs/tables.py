@@ -86,7 +86,9 @@ def register_existing(spark, warehouse, catalog):
 
 
 def table_exists(ctx, name):
-    return ctx.spark.catalog.tableExists(name)
+    """Known to this run (listed or created: nothing in a run drops a table), else asked of the catalog:
+    each ask is a metastore round trip, and a run's summary and records ask about every table."""
+    return name in ctx.known_tables.get(_schema_of(name), ()) or ctx.spark.catalog.tableExists(name)
 
 
 def row_count(ctx, name):

@@ -175,6 +175,10 @@ describe("platform-telemetry on local Spark + Delta", () => {
     expect(truth.completeDays.length).toBeGreaterThan(1); // so the bound above is fewer than every day
     const audit = await q(`SELECT count(*) FROM gold.billing_restatements WHERE CAST(usage_date AS STRING) = '${published}'`);
     expect(Number(audit[0]![0])).toBeGreaterThan(0);
+    // completeness read only the rows inserted since its last run, and its watermarks are the truth over all
+    expect(first.metrics.watermarkScope?.["gold.billing_daily"]).toBe("all");
+    expect(second.metrics.watermarkScope?.["gold.billing_daily"]).toBe("inserted");
+    for (const r of regions) expect(Date.parse(`${second.watermarks[r]}Z`), r).toBe(next.watermarks[r]);
   });
 
   it("silver without a change feed back to the last publish: publish recomputes every period, the same gold, and turns the feed on", async () => {
@@ -186,6 +190,8 @@ describe("platform-telemetry on local Spark + Delta", () => {
     const next = computeTruth(landing, regions);
     const run = await runtime.run({ bundleDir, landing, paths: ["CP"] });
     expect(run.metrics.publishScope?.["gold.billing_daily"]).toBe("all");
+    expect(run.metrics.watermarkScope?.["gold.billing_daily"]).toBe("all");
+    for (const r of regions) expect(Date.parse(`${run.watermarks[r]}Z`), r).toBe(next.watermarks[r]);
     expect(await billingDaily()).toEqual(truthFor(next.completeDays, next));
     const feed = await q("SHOW TBLPROPERTIES silver.billing_usage ('delta.enableChangeDataFeed')");
     expect(String(feed[0]![1])).toBe("true");

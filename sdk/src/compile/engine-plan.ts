@@ -2,12 +2,12 @@ import type { BundleIR, GoldNode, SilverNode } from "../ir/index.ts";
 import {
   aggregateSql, failedExpectationsExpr, liveGoldSql, nullSafe, parseSelect, periodEndExpr, periodExpr, periodPrunesByEventDate,
   periodsAggregateSql, reasonExpr,
-  regionWatermarkSql, silverStoredColumns, tableOf, validPredicate,
+  regionWatermarkSql, silverStoredColumns, tableOf, validPredicate, watermarkSilvers,
 } from "./sql-fragments.ts";
 import { OPS_SCHEMA, qualifiedTable } from "./table-names.ts";
 
 /** Bumped whenever the plan's shape changes; the Python side refuses plans it does not know. */
-export const PLAN_SCHEMA_VERSION = 2;
+export const PLAN_SCHEMA_VERSION = 3;
 
 /**
  * The engine-neutral plan: what the CP Workflows tasks execute on Databricks and what the local
@@ -98,7 +98,11 @@ export interface GoldPlan {
   prunesByEventDate: boolean;
   periodEndSql: string | null;
   periodGrain: "hour" | "day";
-  completeness: { regions: string[]; latenessSeconds: number; watermarkSql: string } | null;
+  /**
+   * CP completeness. `watermarkSql` reads each silver table of `watermarkTables` as `:source_<i>` (its index):
+   * the task substitutes the table at a fixed version, or only the rows inserted since its last watermark.
+   */
+  completeness: { regions: string[]; latenessSeconds: number; watermarkSql: string; watermarkTables: string[] } | null;
   restatementsTable: string | null;
 }
 
@@ -168,7 +172,12 @@ function goldPlan(ir: BundleIR, d: GoldNode): GoldPlan {
     periodEndSql: periodEndExpr(d, d.period.column),
     periodGrain: d.period.grain,
     completeness: d.completeness
-      ? { regions: [...d.completeness.regions], latenessSeconds: d.completeness.latenessSeconds, watermarkSql: regionWatermarkSql(ir, d) }
+      ? {
+        regions: [...d.completeness.regions],
+        latenessSeconds: d.completeness.latenessSeconds,
+        watermarkSql: regionWatermarkSql(ir, d, (_, i) => `:source_${i}`),
+        watermarkTables: watermarkSilvers(ir, d).map((s) => tableOf(s)),
+      }
       : null,
     restatementsTable: d.restatementsTable ? tableOf(d, d.restatementsTable) : null,
   };

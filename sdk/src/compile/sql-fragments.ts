@@ -116,16 +116,21 @@ export function periodsAggregateSql(ir: BundleIR, gold: GoldNode): string {
   return aggregateSql(ir, gold, `${periodExpr(gold)} IN (:periods)${pruned}`);
 }
 
+/** The silver datasets a gold table's completeness watermark is taken over, in `watermarkFrom` order. */
+export function watermarkSilvers(ir: BundleIR, gold: GoldNode): SilverNode[] {
+  return gold.completeness!.watermarkFrom.map((name) => ir.datasets.find((d): d is SilverNode => d.name === name && d.kind === "silver")!);
+}
+
 /**
  * Per-region watermark: max event time over the valid events of the listed silver datasets, leaving out
  * events stamped further ahead of their arrival than the allowed clock skew (they are counted in `skewed`).
+ * `from` names what each silver dataset is read as (default: the table itself).
  */
-export function regionWatermarkSql(ir: BundleIR, gold: GoldNode): string {
+export function regionWatermarkSql(ir: BundleIR, gold: GoldNode, from: (silver: SilverNode, index: number) => string = (s) => tableOf(s)): string {
   const c = gold.completeness!;
-  const parts = c.watermarkFrom.map((name) => {
-    const s = ir.datasets.find((d): d is SilverNode => d.name === name && d.kind === "silver")!;
+  const parts = watermarkSilvers(ir, gold).map((s, i) => {
     const src = ir.sources[s.source]!;
-    return `SELECT ${src.region ?? "NULL"} AS region, ${src.eventTime} AS event_time, _ingested_at FROM ${tableOf(s)}`;
+    return `SELECT ${src.region ?? "NULL"} AS region, ${src.eventTime} AS event_time, _ingested_at FROM ${from(s, i)}`;
   });
   const regions = c.regions.map((r) => `'${r}'`).join(", ");
   const skewed = `event_time > _ingested_at + INTERVAL ${c.maxClockSkewSeconds} SECONDS`;

@@ -77,6 +77,8 @@ export interface RunSummary {
     publish?: Record<string, { published: string[]; restated: string[]; withheld: string[] }>;
     /** Per CP gold table: how many periods its publish recomputed ("all" without a change-feed starting point). */
     publishScope?: Record<string, "all" | number>;
+    /** Per CP gold table: what completeness read, every silver row ("all") or only the rows inserted since its last run. */
+    watermarkScope?: Record<string, "all" | "inserted">;
     ingested?: Record<string, number>;
     replay?: ReplayResult[];
   };

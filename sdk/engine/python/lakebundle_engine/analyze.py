@@ -6,6 +6,7 @@ import os
 import shutil
 
 from lakebundle_jobs.context import RunContext
+from lakebundle_jobs.gold import watermark_sql
 from lakebundle_jobs.plan import bind, load_plan, plan_parameters
 from lakebundle_jobs.silver import merge_sql, parse
 from lakebundle_jobs.tables import ensure_table
@@ -86,7 +87,8 @@ def _plan_statements(spark, ctx, plan):
                 errors.append({"path": f"datasets.{s['name']}.dedup", "what": "the dedup MERGE", "message": first_line(err)})
         # AP gold is the materialized views' SQL, analyzed with the Lakeflow files
         for g in path["gold"] if path_name == "CP" else []:
-            for what, sql in (("the gold query", g["selectSql"]), ("the region watermark query", (g.get("completeness") or {}).get("watermarkSql"))):
+            c = g.get("completeness")
+            for what, sql in (("the gold query", g["selectSql"]), ("the region watermark query", c and watermark_sql(c, c["watermarkTables"]))):
                 if not sql:
                     continue
                 try:
