@@ -7,9 +7,12 @@ from pyspark.sql import functions as F
 from . import conflicts, faults
 from .tables import ensure_schema, ensure_table
 
-# skewed: valid events stamped too far ahead of their arrival (never a watermark); silver_versions: the
-# version of each silver table the row reflects (the next run reads only what was inserted after it)
-WATERMARK_DDL = "region STRING, watermark TIMESTAMP, skewed BIGINT, silver_versions MAP<STRING, BIGINT>"
+WATERMARK_DDL = "region STRING, watermark TIMESTAMP"
+# what completeness found and the silver version of each table it reflects: the next run reads only what
+# silver gained after them (skewed: valid events stamped too far ahead of their arrival, never a watermark)
+_LOG_ROW_DDL = ("gold_table STRING, silver_versions MAP<STRING, BIGINT>, watermarks MAP<STRING, TIMESTAMP>, "
+                "skewed MAP<STRING, BIGINT>, run_id STRING")
+COMPLETENESS_LOG_DDL = _LOG_ROW_DDL + ", logged_at TIMESTAMP"
 # silver_version / withheld: where the next publish starts (the silver changes after that version, and the
 # periods still withheld then); NULL on a recovered row, so the publish after it recomputes every period
 PUBLISH_LOG_DDL = ("gold_table STRING, gold_version BIGINT, published ARRAY<STRING>, restated ARRAY<STRING>, "
@@ -42,16 +45,18 @@ def watermarks_table(gold):
 
 
 def completeness(ctx, gold):
-    """CP: record each required region's watermark (max valid event time over all sources) and how many
-    clock-skewed events it left out, with the silver versions they reflect. When silver has only had rows
-    inserted since then, only those rows are read (its change data feed), so the cost follows the new data,
-    not the history; anything else (a deletion carried out, a row replaced by a later copy) recomputes over
-    every row, since a maximum cannot be taken back."""
+    """CP: record each required region's watermark (max valid event time over all sources) and count the
+    clock-skewed events it leaves out. When silver has only had rows inserted since the versions the last
+    run logged, only those rows are read (its change data feed) and combined with what it found, so the
+    cost follows the new data, not the history; anything else (a deletion carried out, a row replaced by a
+    later copy, a feed not readable back that far) recomputes over every row, since a maximum cannot be
+    taken back."""
     spark = ctx.spark
     c = gold["completeness"]
     table = watermarks_table(gold)
     ensure_table(ctx, table, WATERMARK_DDL)
-    stored, since = _stored_watermarks(spark, table)
+    log = ctx.plan["ops"]["completenessLogTable"]
+    stored, since = _last_logged(spark, log, gold["table"])
     # fixed versions: a silver commit racing this task is after them, so the next run reads it, once
     versions = {t: _latest_version(spark, t) for t in c["watermarkTables"]}
     added = _inserted_since(spark, c["watermarkTables"], since, versions)
@@ -66,10 +71,14 @@ def completeness(ctx, gold):
         regions = _region_watermarks(spark, c, [spark.sql(f"SELECT * FROM {t} VERSION AS OF {versions[t]}") for t in c["watermarkTables"]])
     marks = {r: wm for r, (wm, _) in regions.items() if wm is not None}
     skewed = {r: n for r, (_, n) in regions.items() if n}
-    if (regions, versions) != (stored, since):  # nothing changed: no commit, so a re-run leaves every table version as it was
-        # a row holds the versions even while no region has reported
-        rows = [(r, wm, n, versions) for r, (wm, n) in sorted(regions.items())] or [(None, None, 0, versions)]
+    published = {r["region"]: r["watermark"] for r in spark.table(table).collect()}
+    if marks != published:  # unchanged watermarks: no commit, so a re-run leaves every gold-side version as it was
+        rows = sorted(marks.items())
         _retry(ctx, table, "watermarks", lambda: _overwrite(ctx, table, spark.createDataFrame(rows, WATERMARK_DDL)))
+    if (regions, versions) != (stored, since):  # after the watermarks: a crash between leaves the older, still true, log row
+        row = [(gold["table"], versions, marks, skewed, ctx.run_id)]
+        (spark.createDataFrame(row, _LOG_ROW_DDL).withColumn("logged_at", F.current_timestamp())
+         .write.format("delta").mode("append").saveAsTable(log))
     missing = [r for r in c["regions"] if r not in marks]
     ctx.metrics.setdefault("watermarks", {}).update({r: (marks[r].isoformat() if r in marks else None) for r in c["regions"]})
     ctx.metrics.setdefault("clockSkewed", {}).update(skewed)
@@ -78,15 +87,15 @@ def completeness(ctx, gold):
     return marks
 
 
-def _stored_watermarks(spark, table):
-    """({region: (watermark, skewed)}, {silver table: version}) as the last completeness left them; the
-    versions are None for a table written before they were kept (then everything is recomputed)."""
-    df = spark.table(table)
-    if "silver_versions" not in df.columns:
+def _last_logged(spark, log, gold_table):
+    """({region: (watermark, skewed)}, {silver table: version}) of this gold table's latest completeness log
+    row; ({}, None) before its first."""
+    row = (spark.table(log).where(F.col("gold_table") == gold_table).orderBy(F.desc("logged_at"))
+           .select("silver_versions", "watermarks", "skewed").first())
+    if row is None:
         return {}, None
-    rows = df.collect()
-    regions = {r["region"]: (r["watermark"], int(r["skewed"] or 0)) for r in rows if r["region"] is not None}
-    return regions, next((dict(r["silver_versions"]) for r in rows if r["silver_versions"] is not None), None)
+    marks, skewed = dict(row["watermarks"] or {}), dict(row["skewed"] or {})
+    return {r: (marks.get(r), int(skewed.get(r) or 0)) for r in set(marks) | set(skewed)}, dict(row["silver_versions"] or {})
 
 
 def _region_watermarks(spark, c, sources):

@@ -39,6 +39,7 @@ def prepare(ctx, path_name):
         TableSpec(o["quarantinedFilesTable"], ingest_steps.QUARANTINED_FILES_DDL),
         TableSpec(o["writeConflictsTable"], conflicts.CONFLICTS_DDL),
         TableSpec(o["publishLogTable"], gold_steps.PUBLISH_LOG_DDL),
+        TableSpec(o["completenessLogTable"], gold_steps.COMPLETENESS_LOG_DDL),
         TableSpec(o["replaysTable"], replay_steps.REPLAYS_DDL),
         TableSpec(o["deletionRequestsTable"], forget.DELETION_DDL),
         *(ingest_steps.bronze_table(b) for b in path["bronze"]),

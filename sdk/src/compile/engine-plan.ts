@@ -36,6 +36,8 @@ export interface OpsTables {
   writeConflictsTable: string;
   /** One row per CP gold write, written after it: the audit of that write is recoverable from it. */
   publishLogTable: string;
+  /** CP completeness: the watermarks and clock-skewed counts per region and the silver versions they reflect. */
+  completenessLogTable: string;
   /** Replays and backfills: window, sources, what was read and changed. */
   replaysTable: string;
   /** Deletion requests (account/workspace) and when they were carried out: ingestion and replay honour them. */
@@ -189,6 +191,7 @@ function opsTables(): OpsTables {
     quarantinedFilesTable: qualifiedTable(OPS_SCHEMA, "quarantined_files"),
     writeConflictsTable: qualifiedTable(OPS_SCHEMA, "write_conflicts"),
     publishLogTable: qualifiedTable(OPS_SCHEMA, "publish_log"),
+    completenessLogTable: qualifiedTable(OPS_SCHEMA, "completeness_log"),
     replaysTable: qualifiedTable(OPS_SCHEMA, "replays"),
     deletionRequestsTable: qualifiedTable(OPS_SCHEMA, "deletion_requests"),
     taskRunsTable: qualifiedTable(OPS_SCHEMA, "task_runs"),
