@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from . import conflicts, faults, forget, ops, run_log
 from . import ingest as ingest_steps
+from .caught_up import caught_up
 from .tables import TableSpec
 
 
@@ -225,12 +226,16 @@ def _source(ctx, path_name, silver):
     return ctx.spark.readStream.format("delta").option("skipChangeCommits", "true").table(silver["bronzeTable"])
 
 
+def _checkpoint(ctx, path_name, silver, step):
+    # AP silver's checkpoint moved when its source became the landing zone: a checkpoint keeps its source
+    return ctx.checkpoint(path_name, silver["name"], "landed" if path_name == "AP" else step)
+
+
 def start_step(ctx, path_name, silver, step, trigger):
     """Start one silver step's stream; returns (its BatchJob, the query). `trigger`: availableNow for one
     run, processingTime for the continuous AP pipeline (see continuous.py)."""
     metrics_table = ctx.plan["ops"]["batchMetricsTable"]
-    # AP silver's checkpoint moved when its source became the landing zone: a checkpoint keeps its source
-    job = BatchJob(step=step, silver=silver, checkpoint=ctx.checkpoint(path_name, silver["name"], "landed" if path_name == "AP" else step),
+    job = BatchJob(step=step, silver=silver, checkpoint=_checkpoint(ctx, path_name, silver, step),
                    metrics_table=metrics_table, attempt=uuid.uuid4().hex, run_id=ctx.run_id,
                    conflicts_table=ctx.plan["ops"]["writeConflictsTable"],
                    location=ctx.table_location(silver["table"]) if ctx.warehouse else None,
@@ -256,7 +261,13 @@ def stopped_by_gate(ctx, job, silver):
 
 
 def run_step(ctx, path_name, silver, step):
-    """Run one silver step as an availableNow stream; returns what it did (from the ops table)."""
+    """Run one silver step as an availableNow stream; returns what it did (from the ops table). A CP step
+    whose stream has read every version of bronze is not started (see caught_up.py)."""
+    if path_name == "CP" and caught_up(ctx.spark, _checkpoint(ctx, path_name, silver, step), silver["bronzeTable"]):
+        ctx.metrics.setdefault("notStarted", {}).setdefault(silver["table"], []).append(step)
+        totals = ops.no_batches()
+        _accumulate(ctx, silver, step, totals)
+        return totals
     job, query = start_step(ctx, path_name, silver, step, {"availableNow": True})
     metrics_table = job.metrics_table
     try:

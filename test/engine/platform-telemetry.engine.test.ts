@@ -150,6 +150,11 @@ describe("platform-telemetry on local Spark + Delta", () => {
     const again = await runtime.run({ bundleDir, landing });
     expect(await versions()).toEqual(before);
     expect(again.tables).toEqual(first.tables);
+    // no CP silver stream was started: each had read every bronze version (its checkpoint says so)
+    const cpSilver = Object.entries(again.silver).filter(([, s]) => s.path === "CP").map(([t]) => t).sort();
+    expect(Object.keys(again.metrics.notStarted ?? {}).sort()).toEqual(cpSilver);
+    for (const t of cpSilver) expect(again.metrics.notStarted![t]!.sort(), t).toEqual(["merge", "validate"]);
+    expect(first.metrics.notStarted).toBeUndefined();
   });
 
   it("new files: only they are processed; late events restate a published day, audited", async () => {
@@ -162,6 +167,7 @@ describe("platform-telemetry on local Spark + Delta", () => {
     const newBilling = next.landed.billing_usage! - truth.landed.billing_usage!;
     const second = await runtime.run({ bundleDir, landing });
     expect(second.metrics.ingested?.["bronze.raw_billing_usage"]).toBe(newBilling);
+    expect(second.metrics.notStarted).toBeUndefined(); // bronze gained versions: every silver stream ran
     expect(second.silver["silver.billing_usage"]!.unique).toBe(next.unique.billing_usage);
     expect(await billingDaily()).toEqual(truthFor(next.completeDays, next));
     expect(second.metrics.publish?.["gold.billing_daily"]?.restated).toContain(published);

@@ -80,6 +80,8 @@ export interface RunSummary {
     /** Per CP gold table: what completeness read, every silver row ("all") or only the rows inserted since its last run. */
     watermarkScope?: Record<string, "all" | "inserted">;
     ingested?: Record<string, number>;
+    /** Per CP silver table: the steps whose stream had already read every bronze version, so it was not started. */
+    notStarted?: Record<string, string[]>;
     replay?: ReplayResult[];
   };
   seconds: number;
