@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from pyspark.sql import functions as F
 
 from . import conflicts, faults
+from .side_by_side import per_item
 from .tables import ensure_schema, ensure_table
 
 WATERMARK_DDL = "region STRING, watermark TIMESTAMP"
@@ -58,7 +59,7 @@ def completeness(ctx, gold):
     log = ctx.plan["ops"]["completenessLogTable"]
     stored, since = _last_logged(spark, log, gold["table"])
     # fixed versions: a silver commit racing this task is after them, so the next run reads it, once
-    versions = {t: _latest_version(spark, t) for t in c["watermarkTables"]}
+    versions = per_item(lambda t: _latest_version(spark, t), c["watermarkTables"])
     added = _inserted_since(spark, c["watermarkTables"], since, versions)
     regions = None
     if added is not None:

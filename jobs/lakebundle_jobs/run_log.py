@@ -15,6 +15,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+from .side_by_side import each
 from .tables import table_exists
 
 TASK_RUNS_DDL = ("run_id STRING, attempt STRING, path STRING, task STRING, started_at TIMESTAMP, ended_at TIMESTAMP, "
@@ -112,9 +113,9 @@ def _record(ctx, path_name, task, started, seconds, err):
         if not table_exists(ctx, ops["taskRunsTable"]):
             # prepare() did not get as far as creating it; appending would create it somewhere else locally
             raise RuntimeError(f"{ops['taskRunsTable']} does not exist")
-        if progress:
-            ctx.spark.createDataFrame(progress, STREAM_PROGRESS_DDL).write.format("delta").mode("append").saveAsTable(ops["streamProgressTable"])
-        ctx.spark.createDataFrame(row, TASK_RUNS_DDL).write.format("delta").mode("append").saveAsTable(ops["taskRunsTable"])
+        # two tables: the appends go side by side (each is a commit's worth of fixed latency)
+        writes = [(row, TASK_RUNS_DDL, ops["taskRunsTable"])] + ([(progress, STREAM_PROGRESS_DDL, ops["streamProgressTable"])] if progress else [])
+        each(lambda w: ctx.spark.createDataFrame(w[0], w[1]).write.format("delta").mode("append").saveAsTable(w[2]), writes)
     except Exception as record_err:  # noqa: BLE001 - a lost record must not hide the task's own outcome
         ctx.say(f"warning: task run of {task} not recorded: {str(record_err).splitlines()[0][:200]}")
 

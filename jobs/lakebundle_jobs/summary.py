@@ -1,14 +1,6 @@
 """What a run did, from the tables themselves: rows, quarantine by reason, duplicates, watermarks, periods."""
-from concurrent.futures import ThreadPoolExecutor
-
+from .side_by_side import per_item
 from .tables import row_count, table_exists
-
-
-def _per_table(fn, tables):
-    """fn(table) for many tables at once: each query is mostly fixed per-query latency."""
-    from .tasks import PARALLELISM
-    with ThreadPoolExecutor(max_workers=PARALLELISM) as pool:
-        return dict(zip(tables, pool.map(fn, tables)))
 
 
 def _reasons(ctx, table):
@@ -24,8 +16,8 @@ def summarize(ctx, paths):
         path = plan["paths"].get(path_name) or {"bronze": [], "silver": [], "gold": []}
         wanted += [b["table"] for b in path["bronze"]] + [s["table"] for s in path["silver"]]
         wanted += [g["table"] for g in path["gold"]] + [g["restatementsTable"] for g in path["gold"] if g.get("restatementsTable")]
-    counts = _per_table(lambda t: row_count(ctx, t), wanted)
-    reasons_of = _per_table(lambda t: _reasons(ctx, t), [s["quarantineTable"] for p in paths for s in (plan["paths"].get(p) or {}).get("silver", [])])
+    counts = per_item(lambda t: row_count(ctx, t), wanted)
+    reasons_of = per_item(lambda t: _reasons(ctx, t), [s["quarantineTable"] for p in paths for s in (plan["paths"].get(p) or {}).get("silver", [])])
     out = {"tables": {}, "silver": {}, "gold": {}, "metrics": ctx.metrics}
     for path_name in paths:
         path = plan["paths"].get(path_name)

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .context import split_name
+from .side_by_side import each
 
 
 @dataclass(frozen=True)
@@ -19,19 +20,15 @@ def ensure_table(ctx, name, ddl_columns, partition_by=None, properties=None):
     ensure_tables(ctx, [TableSpec(name, ddl_columns, partition_by, properties)])
 
 
-def ensure_tables(ctx, specs, each=None):
+def ensure_tables(ctx, specs):
     """Create the missing Delta tables; locally each lives at <warehouse>/<schema>/<table>. A table this
     run has seen listed or created is not created again (nothing in a run drops one). Listing and schemas
-    go one by one; the CREATEs of distinct tables go through `each` (side by side): on a first run each is
+    go one by one; the CREATEs of distinct tables go side by side: on a first run each is
     about 0.4 s of Delta log and metastore round trips, and a run creates twenty."""
     missing = list({s.name: s for s in specs if s.name not in _known(ctx, s.name)}.values())
     for spec in missing:
         ensure_schema(ctx, spec.name)
-    if each:
-        each(lambda spec: _create(ctx, spec), missing)
-        return
-    for spec in missing:
-        _create(ctx, spec)
+    each(lambda spec: _create(ctx, spec), missing)
 
 
 def _create(ctx, spec):

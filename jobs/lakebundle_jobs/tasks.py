@@ -1,32 +1,15 @@
 """The CP task graph and the AP flow order, shared by Databricks tasks and the local engine."""
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 from . import gold as gold_steps
 from . import ingest as ingest_steps
 from . import conflicts, faults, forget, ops, run_log
 from . import replay as replay_steps
 from . import silver as silver_steps
+from .side_by_side import each
 from .tables import TableSpec, ensure_tables
 
 CP_TASKS = ("ingest", "validate", "merge", "completeness", "publish")
 # tasks of the deletion job (not part of the CP graph)
 OTHER_TASKS = ("forget",)
-
-# Independent tables of one step run side by side: on small data a step is mostly driver-side
-# latency (planning, Delta log I/O), which overlaps well even on 2 cores.
-PARALLELISM = int(os.environ.get("LAKEBUNDLE_PARALLELISM", "4"))
-
-
-def each(fn, items):
-    if len(items) <= 1 or PARALLELISM <= 1:
-        for item in items:
-            fn(item)
-        return
-    with ThreadPoolExecutor(max_workers=PARALLELISM) as pool:
-        for future in [pool.submit(fn, item) for item in items]:
-            future.result()
-
 
 def prepare(ctx, path_name):
     """Create the path's missing tables (side by side: see tables.ensure_tables)."""
@@ -45,7 +28,7 @@ def prepare(ctx, path_name):
         *(ingest_steps.bronze_table(b) for b in path["bronze"]),
         *(spec for s in path["silver"] for spec in silver_steps.silver_tables(ctx, path_name, s)),
     ]
-    ensure_tables(ctx, specs, each)
+    ensure_tables(ctx, specs)
 
 
 def run_cp_task(ctx, task):
