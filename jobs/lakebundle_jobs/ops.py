@@ -45,17 +45,22 @@ def no_batches():
     return {"landed": 0, "invalid": 0, "valid": 0, "inserted": 0, "expectations": {}, "batches": 0}
 
 
-def attempt_totals(spark, metrics_table, attempt, table):
-    """What one stream run did, summed over its batches (driver side, after the stream)."""
+def attempts_totals(spark, metrics_table, attempts):
+    """What stream runs did, summed over their batches (driver side, after the streams), in one read:
+    {table: totals} for `attempts` {table: attempt id}."""
     rows = (spark.table(metrics_table)
-            .where((F.col("attempt") == attempt) & (F.col("table_name") == table) & F.col("gate_error").isNull())
+            .where(F.col("attempt").isin(sorted(set(attempts.values()))) & F.col("gate_error").isNull())
             .collect())
-    out = {**no_batches(), "batches": len(rows)}
+    out = {}
     for r in rows:
+        if attempts.get(r["table_name"]) != r["attempt"]:
+            continue
+        t = out.setdefault(r["table_name"], no_batches())
+        t["batches"] += 1
         for k in ("landed", "invalid", "valid", "inserted"):
-            out[k] += int(r[k] or 0)
+            t[k] += int(r[k] or 0)
         for name, n in (r["expectations"] or {}).items():
-            out["expectations"][name] = out["expectations"].get(name, 0) + int(n or 0)
+            t["expectations"][name] = t["expectations"].get(name, 0) + int(n or 0)
     return out
 
 

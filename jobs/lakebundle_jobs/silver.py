@@ -13,6 +13,7 @@ from pyspark.sql import functions as F
 from . import conflicts, faults, forget, ops, run_log
 from . import ingest as ingest_steps
 from .caught_up import caught_up
+from .side_by_side import per_item
 from .tables import TableSpec
 
 
@@ -260,16 +261,29 @@ def stopped_by_gate(ctx, job, silver):
     return DataGateError(gate) if gate else None
 
 
-def run_step(ctx, path_name, silver, step):
-    """Run one silver step as an availableNow stream; returns what it did (from the ops table). A CP step
-    whose stream has read every version of bronze is not started (see caught_up.py)."""
+def run_steps(ctx, path_name, step, silvers):
+    """Run one step over the path's silver tables: an availableNow stream each, side by side. What they did
+    is read back from the ops table once, after all have ended: each read of that table replays the log
+    the streams' appends just extended. A CP stream that has read every bronze version is not started
+    (see caught_up.py)."""
+    by_table = {s["table"]: s for s in silvers}
+    ended = {t: r for t, r in per_item(lambda t: _run_stream(ctx, path_name, step, by_table[t]), list(by_table)).items() if r}
+    read = {t: job.attempt for t, (job, query) in ended.items() if not run_log.ran_nothing(query)}
+    found = ops.attempts_totals(ctx.spark, ctx.plan["ops"]["batchMetricsTable"], read) if read else {}
+    for silver in silvers:
+        totals = found.get(silver["table"]) or ops.no_batches()
+        if silver["table"] in ended:
+            run_log.note_progress(ctx, path_name, step, silver["table"], ended[silver["table"]][1], totals["landed"] or totals["valid"])
+        _accumulate(ctx, silver, step, totals)
+        ctx.say(_DONE[step](silver["table"], totals))
+
+
+def _run_stream(ctx, path_name, step, silver):
+    """(job, query) of the step's stream once it ended; None when it was not started."""
     if path_name == "CP" and caught_up(ctx.spark, _checkpoint(ctx, path_name, silver, step), silver["bronzeTable"]):
         ctx.metrics.setdefault("notStarted", {}).setdefault(silver["table"], []).append(step)
-        totals = ops.no_batches()
-        _accumulate(ctx, silver, step, totals)
-        return totals
+        return None
     job, query = start_step(ctx, path_name, silver, step, {"availableNow": True})
-    metrics_table = job.metrics_table
     try:
         query.awaitTermination()
     except Exception:
@@ -278,10 +292,14 @@ def run_step(ctx, path_name, silver, step):
         if gate:
             raise gate from None
         raise
-    totals = ops.no_batches() if run_log.ran_nothing(query) else ops.attempt_totals(ctx.spark, metrics_table, job.attempt, silver["table"])
-    run_log.note_progress(ctx, path_name, step, silver["table"], query, totals["landed"] or totals["valid"])
-    _accumulate(ctx, silver, step, totals)
-    return totals
+    return job, query
+
+
+_DONE = {
+    "validate": lambda table, t: f"validate {table}: {t['landed']} lines, {t['invalid']} quarantined",
+    "merge": lambda table, t: f"merge {table}: {t['inserted']} new, {t['valid'] - t['inserted']} duplicates removed",
+    "silver": lambda table, t: f"silver {table}: {t['inserted']} new, {t['valid'] - t['inserted']} duplicates removed",
+}
 
 
 def _accumulate(ctx, silver, step, totals):
@@ -295,18 +313,3 @@ def _accumulate(ctx, silver, step, totals):
         m = ctx.metrics.setdefault("merge", {}).setdefault(silver["table"], {"valid": 0, "inserted": 0})
         m["valid"] += totals["valid"]
         m["inserted"] += totals["inserted"]
-
-
-def validate(ctx, path_name, silver):
-    t = run_step(ctx, path_name, silver, "validate")
-    ctx.say(f"validate {silver['table']}: {t['landed']} lines, {t['invalid']} quarantined")
-
-
-def merge(ctx, path_name, silver):
-    t = run_step(ctx, path_name, silver, "merge")
-    ctx.say(f"merge {silver['table']}: {t['inserted']} new, {t['valid'] - t['inserted']} duplicates removed")
-
-
-def ap_silver(ctx, path_name, silver):
-    t = run_step(ctx, path_name, silver, "silver")
-    ctx.say(f"silver {silver['table']}: {t['inserted']} new, {t['valid'] - t['inserted']} duplicates removed")

@@ -49,9 +49,9 @@ def _run_cp_task(ctx, task, path):
     if task == "ingest":
         each(lambda b: ingest_steps.ingest(ctx, "CP", b), path["bronze"])
     elif task == "validate":
-        each(lambda s: silver_steps.validate(ctx, "CP", s), path["silver"])
+        silver_steps.run_steps(ctx, "CP", "validate", path["silver"])
     elif task == "merge":
-        each(lambda s: silver_steps.merge(ctx, "CP", s), path["silver"])
+        silver_steps.run_steps(ctx, "CP", "merge", path["silver"])
         if ctx.replay:
             # the replay window: restore what silver lacks from the landing zone, then audit the replay
             results = [replay_steps.replay_silver(ctx, s, ctx.replay) for s in replay_steps.selected(ctx, ctx.replay)]
@@ -80,7 +80,7 @@ def run_ap(ctx):
 def _ap_update(ctx, path):
     prepare(ctx, "AP")
     each(lambda b: ingest_steps.ingest(ctx, "AP", b), path["bronze"])
-    each(lambda s: silver_steps.ap_silver(ctx, "AP", s), path["silver"])
+    silver_steps.run_steps(ctx, "AP", "silver", path["silver"])
     each(lambda g: gold_steps.refresh_live(ctx, g), path["gold"])
 
 
