@@ -13,6 +13,8 @@ moves the checkpoint, so a run with new data reads everything after it.
 import json
 import re
 
+from .tables import latest_version
+
 _BATCH_FILE = re.compile(r"/(offsets|commits)/(\d+)$")
 
 
@@ -38,5 +40,4 @@ def caught_up(spark, checkpoint, table):
     offset = json.loads(lines[0])
     if offset.get("index") != -1 or offset.get("isStartingVersion"):
         return False
-    version = spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").collect()[0]["version"]
-    return version < int(offset["reservoirVersion"])
+    return latest_version(spark, table) < int(offset["reservoirVersion"])

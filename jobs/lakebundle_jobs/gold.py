@@ -6,7 +6,7 @@ from pyspark.sql import functions as F
 
 from . import conflicts, faults
 from .side_by_side import per_item
-from .tables import ensure_schema, ensure_table
+from .tables import ensure_schema, ensure_table, latest_version
 
 WATERMARK_DDL = "region STRING, watermark TIMESTAMP"
 # what completeness found and the silver version of each table it reflects: the next run reads only what
@@ -59,7 +59,7 @@ def completeness(ctx, gold):
     log = ctx.plan["ops"]["completenessLogTable"]
     stored, since = _last_logged(spark, log, gold["table"])
     # fixed versions: a silver commit racing this task is after them, so the next run reads it, once
-    versions = per_item(lambda t: _latest_version(spark, t), c["watermarkTables"])
+    versions = per_item(lambda t: latest_version(spark, t), c["watermarkTables"])
     added = _inserted_since(spark, c["watermarkTables"], since, versions)
     regions = None
     if added is not None:
@@ -248,7 +248,7 @@ def publish(ctx, gold):
              f"WHEN MATCHED AND s.change = 'delete' THEN DELETE "
              f"WHEN MATCHED THEN UPDATE SET {sets} "
              f"WHEN NOT MATCHED AND s.change <> 'delete' THEN INSERT ({cols}) VALUES ({vals})")
-    before = _latest_version(spark, gold["table"])
+    before = latest_version(spark, gold["table"])
     _retry(ctx, gold["table"], "publish merge", lambda: spark.sql(merge).collect())
     counts = {c: sum(1 for r in rows if r["change"] == c) for c in ("insert", "update", "delete")}
     version = _merge_version(spark, gold["table"], before, {"numTargetRowsInserted": str(counts["insert"]),
@@ -270,13 +270,13 @@ def _scope(ctx, gold):
     start = _last_publish(ctx, gold) if gold.get("periodsSelectSql") else None
     if start is not None:
         since, withheld = start
-        now = _latest_version(spark, silver)
+        now = latest_version(spark, silver)
         try:
             return sorted(set(_touched_periods(spark, gold, since, now)) | set(withheld)), now
         except Exception as err:  # noqa: BLE001 - the feed not readable over that range: recompute all
             ctx.say(f"publish {gold['table']}: every period recomputed ({str(err).splitlines()[0][:160]})")
     _enable_change_feed(ctx, silver)
-    return None, _latest_version(spark, silver)
+    return None, latest_version(spark, silver)
 
 
 def _last_publish(ctx, gold):
@@ -334,10 +334,6 @@ def _periods(df, column):
     return sorted(str(r[0]) for r in df.select(column).distinct().collect() if r[0] is not None)
 
 
-def _latest_version(spark, table):
-    return int(spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").collect()[0]["version"])
-
-
 def _merge_version(spark, table, before, expected):
     """The version our MERGE committed: another writer (a replay racing a scheduled run) may have committed
     after it, so "the latest version" is not enough. Ours is the MERGE after `before` whose row counts are
@@ -346,7 +342,7 @@ def _merge_version(spark, table, before, expected):
     merges = (spark.sql(f"DESCRIBE HISTORY {table}").where((F.col("version") > before) & (F.col("operation") == "MERGE"))
               .select("version", "operationMetrics").orderBy("version").collect())
     matching = [r["version"] for r in merges if all((r["operationMetrics"] or {}).get(k) == v for k, v in expected.items())]
-    return int(matching[0] if len(matching) == 1 else merges[0]["version"] if merges else _latest_version(spark, table))
+    return int(matching[0] if len(matching) == 1 else merges[0]["version"] if merges else latest_version(spark, table))
 
 
 def _audit(ctx, gold, version, restated, published, restated_periods, recovered, silver_version=None, withheld=None):

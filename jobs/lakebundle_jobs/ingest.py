@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pyspark.sql import functions as F
 
 from . import conflicts, faults, forget, ops, run_log
-from .tables import TableSpec
+from .tables import TableSpec, latest_version
 
 BRONZE_COLUMNS = "_raw STRING, _source_file STRING, _ingested_at TIMESTAMP"
 QUARANTINED_FILES_DDL = ("source STRING, bronze_table STRING, path STRING, size BIGINT, reason STRING, "
@@ -166,7 +166,7 @@ def _size(spark, path):
 def ingest(ctx, path_name, bronze):
     """Incremental ingestion into a bronze table. The checkpoint's file log makes each landed file count once."""
     # AP: the Delta sink's commits carry no tag of this run; CP's appends do (commit_tag)
-    before = _version(ctx, bronze["table"]) if path_name == "AP" else None
+    before = latest_version(ctx.spark, bronze["table"]) if path_name == "AP" else None
     checkpoint = ctx.checkpoint(path_name, bronze["name"], "ingest")
     if path_name == "AP":
         query = start_ap(ctx, bronze, {"availableNow": True})
@@ -210,10 +210,6 @@ def start_ap(ctx, bronze, trigger):
 def bronze_table(bronze):
     """The bronze table, for tables.ensure_tables."""
     return TableSpec(bronze["table"], BRONZE_COLUMNS)
-
-
-def _version(ctx, table):
-    return ctx.spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").collect()[0]["version"]
 
 
 def commit_tag(attempt):

@@ -275,7 +275,7 @@ def run_steps(ctx, path_name, step, silvers):
         if silver["table"] in ended:
             run_log.note_progress(ctx, path_name, step, silver["table"], ended[silver["table"]][1], totals["landed"] or totals["valid"])
         _accumulate(ctx, silver, step, totals)
-        ctx.say(_DONE[step](silver["table"], totals))
+        ctx.say(_done(step, silver["table"], totals))
 
 
 def _run_stream(ctx, path_name, step, silver):
@@ -295,11 +295,11 @@ def _run_stream(ctx, path_name, step, silver):
     return job, query
 
 
-_DONE = {
-    "validate": lambda table, t: f"validate {table}: {t['landed']} lines, {t['invalid']} quarantined",
-    "merge": lambda table, t: f"merge {table}: {t['inserted']} new, {t['valid'] - t['inserted']} duplicates removed",
-    "silver": lambda table, t: f"silver {table}: {t['inserted']} new, {t['valid'] - t['inserted']} duplicates removed",
-}
+def _done(step, table, t):
+    """The progress line of one table's step."""
+    if step == "validate":
+        return f"validate {table}: {t['landed']} lines, {t['invalid']} quarantined"
+    return f"{step} {table}: {t['inserted']} new, {t['valid'] - t['inserted']} duplicates removed"
 
 
 def _accumulate(ctx, silver, step, totals):

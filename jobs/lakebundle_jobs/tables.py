@@ -88,5 +88,10 @@ def table_exists(ctx, name):
     return name in ctx.known_tables.get(_schema_of(name), ()) or ctx.spark.catalog.tableExists(name)
 
 
+def latest_version(spark, name):
+    """The table's latest Delta version (its newest commit)."""
+    return int(spark.sql(f"DESCRIBE HISTORY {name} LIMIT 1").collect()[0]["version"])
+
+
 def row_count(ctx, name):
     return ctx.spark.table(name).count() if table_exists(ctx, name) else 0
