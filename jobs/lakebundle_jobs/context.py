@@ -28,6 +28,8 @@ class RunContext:
     known_tables: dict = field(default_factory=dict)
     # schemas this run created or found (locally; nothing in a run drops one)
     known_schemas: set = field(default_factory=set)
+    # existing tables whose later-added columns this run checked (see tables.TableSpec.added_columns)
+    evolved_tables: set = field(default_factory=set)
     # what one task read once for all its streams (see forget.manifest_line_expr); each task starts with
     # none, as on Databricks, where every task is a process of its own
     task_memo: dict = field(default_factory=dict)

@@ -12,7 +12,11 @@ from pyspark.sql import functions as F
 _ROW_DDL = (
     "attempt STRING, run_id STRING, step STRING, table_name STRING, stream_id STRING, batch_id BIGINT, "
     "landed BIGINT, invalid BIGINT, valid BIGINT, inserted BIGINT, expectations MAP<STRING, BIGINT>, gate_error STRING")
-BATCH_METRICS_DDL = _ROW_DDL + ", recorded_at TIMESTAMP"
+# validate's batches: which bronze offsets they read (batch_range.py) and the event dates of their valid
+# rows, which the merge batch that read the same offsets uses instead of counting them again
+RANGE_COLUMNS = ("batch_range STRING", "valid_dates ARRAY<DATE>")
+RANGE_DDL = ", ".join(RANGE_COLUMNS)
+BATCH_METRICS_DDL = _ROW_DDL + ", recorded_at TIMESTAMP, " + RANGE_DDL
 
 
 def stream_app_id(spark, checkpoint):
@@ -26,14 +30,15 @@ def stream_app_id(spark, checkpoint):
     return "lakebundle-" + json.loads(line)["id"]
 
 
-def record_batch(spark, job, batch_id, counts, stream_id=None, valid=0, inserted=0, gate_error=None):
+def record_batch(spark, job, batch_id, counts, stream_id=None, valid=0, inserted=0, gate_error=None, batch_range=None,
+                 valid_dates=None):
     """One row for this batch. With a stream id the write is idempotent (txnAppId/txnVersion): a retried
     batch is recorded once. A gate failure is recorded per attempt, since each attempt failed."""
     expectations = {e["name"]: int(counts.get(e["name"], 0)) for e in job.silver["expectations"]}
     row = [(job.attempt, job.run_id, job.step, job.silver["table"], stream_id, int(batch_id),
             int(counts.get("_landed", 0)), int(counts.get("_invalid", 0)), int(valid), int(inserted),
-            expectations, gate_error)]
-    df = spark.createDataFrame(row, _ROW_DDL).withColumn("recorded_at", F.current_timestamp())
+            expectations, gate_error, batch_range, valid_dates)]
+    df = spark.createDataFrame(row, f"{_ROW_DDL}, {RANGE_DDL}").withColumn("recorded_at", F.current_timestamp())
     writer = df.write.format("delta").mode("append")
     if stream_id and not gate_error:
         writer = writer.option("txnAppId", f"{stream_id}#metrics").option("txnVersion", int(batch_id))
@@ -62,6 +67,15 @@ def attempts_totals(spark, metrics_table, attempts):
         for name, n in (r["expectations"] or {}).items():
             t["expectations"][name] = t["expectations"].get(name, 0) + int(n or 0)
     return out
+
+
+def validated_range(spark, metrics_table, table, batch_range):
+    """(valid rows, their event dates) of the validate batch of `table` that read `batch_range`, or None."""
+    rows = (spark.table(metrics_table)
+            .where((F.col("step") == "validate") & (F.col("table_name") == table) & (F.col("batch_range") == batch_range)
+                   & F.col("gate_error").isNull() & F.col("valid_dates").isNotNull())
+            .select("landed", "invalid", "valid_dates").limit(1).collect())
+    return (int(rows[0]["landed"]) - int(rows[0]["invalid"]), list(rows[0]["valid_dates"])) if rows else None
 
 
 def gate_failure(spark, metrics_table, attempt, table):

@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from . import conflicts, faults, forget, ops, run_log
 from . import ingest as ingest_steps
+from .batch_range import batch_range
 from .caught_up import caught_up
 from .side_by_side import per_item
 from .tables import TableSpec
@@ -45,13 +46,31 @@ def parse(batch, silver):
     return batch.selectExpr(*silver["parseInner"]).selectExpr(*silver["parseOuter"])
 
 
+def _failing(silver):
+    return [F.count(F.lit(1)).alias("_landed")] + [
+        F.sum(F.when(F.expr(e["predicate"]), 0).otherwise(1)).alias(e["name"]) for e in silver["expectations"]]
+
+
 def expectation_counts(parsed, silver):
     """Rows failing each expectation (all rows evaluated against all rules, as DLT reports them)."""
-    aggs = [F.count(F.lit(1)).alias("_landed")]
-    aggs += [F.sum(F.when(F.expr(e["predicate"]), 0).otherwise(1)).alias(e["name"]) for e in silver["expectations"]]
-    aggs.append(F.sum(F.when(F.expr(silver["validPredicate"]), 0).otherwise(1)).alias("_invalid"))
+    aggs = _failing(silver) + [F.sum(F.when(F.expr(silver["validPredicate"]), 0).otherwise(1)).alias("_invalid")]
     row = parsed.agg(*aggs).collect()[0].asDict()
     return {k: int(v or 0) for k, v in row.items()}
+
+
+def dated_expectation_counts(parsed, silver):
+    """expectation_counts and, from the same pass, the event dates of the valid rows: (counts, dates)."""
+    valid = F.expr(f"coalesce(({silver['validPredicate']}), false)").alias("_lb_valid")
+    rows = parsed.groupBy(valid, F.col("_event_date")).agg(*_failing(silver)).collect()
+    names = ["_landed"] + [e["name"] for e in silver["expectations"]]
+    counts = {k: sum(int(r[k] or 0) for r in rows) for k in names}
+    counts["_invalid"] = sum(int(r["_landed"]) for r in rows if not r["_lb_valid"])
+    return counts, sorted_dates({r["_event_date"] for r in rows if r["_lb_valid"]})
+
+
+def sorted_dates(dates):
+    """Distinct event dates in order, a NULL date (no event time) last."""
+    return sorted(set(dates), key=lambda d: (d is None, d))
 
 
 def fail_expectation_message(silver, counts):
@@ -84,9 +103,10 @@ def write_quarantine(parsed, silver, app_id, batch_id):
      .saveAsTable(silver["quarantineTable"]))
 
 
-def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=None, valid_rows=None):
-    """Write the batch's valid rows to silver; returns (valid, inserted). `valid_rows`: their number when
-    the caller counted it already (then, without date pruning, nothing is read before the write).
+def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=None, known=None):
+    """Write the batch's valid rows to silver; returns (valid, inserted). `known`: (their number, their
+    event dates or None) when the caller has them (then nothing is read before the write, unless pruning
+    needs dates it lacks).
 
     With dedup: MERGE by key. Insert unseen keys; with `sequenceBy`, a copy with a strictly later
     sequence replaces the stored row (SCD type 1, as AUTO CDC does). Both are idempotent, so a retried
@@ -96,8 +116,8 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=No
     spark = parsed.sparkSession  # the batch's session: temp views must live there
     columns = silver["storedColumns"]
     valid = parsed.where(silver["validPredicate"]).selectExpr(*columns)
-    if valid_rows is not None and not prune_by_event_date:
-        stats = {"n": valid_rows, "dates": None}
+    if known is not None and (known[1] is not None or not prune_by_event_date):
+        stats = {"n": known[0], "dates": known[1]}
     else:
         # a count per date, not collect_set: an aggregate holding a set falls back from generated code
         # (a pass over 420K lines took about 1.5× as long)
@@ -114,7 +134,7 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=No
     latest = latest_per_key(valid, dedup)
     view = f"_lb_batch_{silver['name']}"
     latest.createOrReplaceTempView(view)
-    dates = sorted(stats["dates"]) if prune_by_event_date else None
+    dates = sorted_dates(stats["dates"]) if prune_by_event_date else None
     if job and job.location:
         faults.crash_when_files_appear("merge.commit", job.location)
     result = retry("dedup merge", lambda: spark.sql(merge_sql(silver, view, dates)).collect())
@@ -144,10 +164,10 @@ def merge_sql(silver, source_view, prune_dates):
     return f"MERGE INTO {silver['table']} t USING {source_view} s ON {on} {update}WHEN NOT MATCHED THEN INSERT *"
 
 
-def _quarantine_batch(spark, job, parsed, batch_id, gate):
+def _quarantine_batch(spark, job, parsed, batch_id, gate, dated=False):
     """Count every rule, stop on the gate (recorded first: the driver reads it back), write the quarantine.
-    Returns (counts, stream id)."""
-    counts = expectation_counts(parsed, job.silver)
+    Returns (counts, stream id, the valid rows' event dates when `dated`, else None)."""
+    counts, dates = dated_expectation_counts(parsed, job.silver) if dated else (expectation_counts(parsed, job.silver), None)
     stopped = gate(job.silver, counts)
     if stopped:
         ops.record_batch(spark, job, batch_id, counts, gate_error=stopped)
@@ -158,30 +178,41 @@ def _quarantine_batch(spark, job, parsed, batch_id, gate):
                              lambda: write_quarantine(parsed, job.silver, stream_id, batch_id))
     # the quarantine rows are committed, the batch's counts and the stream's commit are not
     faults.crash_point(f"{job.step}.after_quarantine")
-    return counts, stream_id
+    return counts, stream_id, dates
+
+
+def _rules(job):
+    """What decides a batch's valid rows besides the bronze rows it read (see batch_range.py)."""
+    s = job.silver
+    return [s["parseInner"], s["parseOuter"], s["validPredicate"], job.forgotten_expr]
 
 
 def validate_batch(job, batch, batch_id):
     """CP validate: counts, gates (fail expectations, invalid rate), quarantine. The merge task merges."""
     spark = batch.sparkSession
-    counts, stream_id = _quarantine_batch(spark, job, parse(_remembered(job, batch), job.silver), batch_id, gate_message)
-    ops.record_batch(spark, job, batch_id, counts, stream_id=stream_id)
+    counts, stream_id, dates = _quarantine_batch(spark, job, parse(_remembered(job, batch), job.silver), batch_id, gate_message, dated=True)
+    ops.record_batch(spark, job, batch_id, counts, stream_id=stream_id,
+                     batch_range=batch_range(spark, job.checkpoint, batch_id, _rules(job)), valid_dates=dates)
 
 
 def merge_batch(job, batch, batch_id):
-    """CP merge: MERGE valid rows by key, pruned by event date."""
+    """CP merge: MERGE valid rows by key, pruned by event date. The dates (and the valid rows' number) come
+    from the validate batch that read the same bronze offsets, when there is one (see batch_range.py)."""
     spark = batch.sparkSession
     stream_id = ops.stream_app_id(spark, job.checkpoint)
-    valid, inserted = merge_valid(parse(_remembered(job, batch), job.silver), job.silver, True, stream_id, batch_id, job)
-    ops.record_batch(spark, job, batch_id, {}, stream_id=stream_id, valid=valid, inserted=inserted)
+    key = batch_range(spark, job.checkpoint, batch_id, _rules(job))
+    validated = ops.validated_range(spark, job.metrics_table, job.silver["table"], key) if key else None
+    valid, inserted = merge_valid(parse(_remembered(job, batch), job.silver), job.silver, True, stream_id, batch_id, job,
+                                  known=validated)
+    ops.record_batch(spark, job, batch_id, {}, stream_id=stream_id, valid=valid, inserted=inserted, batch_range=key)
 
 
 def ap_batch(job, batch, batch_id):
     """AP silver: quarantine (only fail expectations stop it), then key dedup as the AUTO CDC flow does."""
     spark = batch.sparkSession
     parsed = parse(batch, job.silver)
-    counts, stream_id = _quarantine_batch(spark, job, parsed, batch_id, fail_expectation_message)
-    valid, inserted = merge_valid(parsed, job.silver, False, stream_id, batch_id, job, valid_rows=counts["_landed"] - counts["_invalid"])
+    counts, stream_id, _ = _quarantine_batch(spark, job, parsed, batch_id, fail_expectation_message)
+    valid, inserted = merge_valid(parsed, job.silver, False, stream_id, batch_id, job, known=(counts["_landed"] - counts["_invalid"], None))
     ops.record_batch(spark, job, batch_id, counts, stream_id=stream_id, valid=valid, inserted=inserted)
 
 

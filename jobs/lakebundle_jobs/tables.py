@@ -14,6 +14,10 @@ class TableSpec:
     columns: str | Callable[[], str]
     partition_by: str | None = None
     properties: dict | None = None
+    # columns (one DDL each, also in `columns`) added after tables of this spec were first deployed: a table
+    # created before lacks them and gets them once (ALTER TABLE ADD COLUMNS) before anything writes them;
+    # writes with mergeSchema instead would race: side-by-side streams changing the metadata conflict
+    added_columns: tuple = ()
 
 
 def ensure_table(ctx, name, ddl_columns, partition_by=None, properties=None):
@@ -29,6 +33,17 @@ def ensure_tables(ctx, specs):
     for spec in missing:
         ensure_schema(ctx, spec.name)
     each(lambda spec: _create(ctx, spec), missing)
+    for spec in specs:
+        if spec.added_columns and spec.name not in ctx.evolved_tables:
+            _add_columns(ctx, spec)
+
+
+def _add_columns(ctx, spec):
+    have = {f.name.lower() for f in ctx.spark.table(spec.name).schema.fields}
+    lacking = [c for c in spec.added_columns if c.split()[0].strip("`").lower() not in have]
+    if lacking:
+        ctx.spark.sql(f"ALTER TABLE {spec.name} ADD COLUMNS ({', '.join(lacking)})")
+    ctx.evolved_tables.add(spec.name)
 
 
 def _create(ctx, spec):
@@ -39,6 +54,7 @@ def _create(ctx, spec):
     props = f" TBLPROPERTIES ({pairs})" if pairs else ""
     ctx.spark.sql(f"CREATE TABLE IF NOT EXISTS {spec.name} ({columns}) USING DELTA{partition}{location}{props}")
     ctx.known_tables[_schema_of(spec.name)].add(spec.name)
+    ctx.evolved_tables.add(spec.name)
 
 
 def _schema_of(name):

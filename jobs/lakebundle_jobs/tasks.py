@@ -18,7 +18,7 @@ def prepare(ctx, path_name):
     specs = [
         TableSpec(o["taskRunsTable"], run_log.TASK_RUNS_DDL),
         TableSpec(o["streamProgressTable"], run_log.STREAM_PROGRESS_DDL),
-        TableSpec(o["batchMetricsTable"], ops.BATCH_METRICS_DDL),
+        TableSpec(o["batchMetricsTable"], ops.BATCH_METRICS_DDL, added_columns=ops.RANGE_COLUMNS),
         TableSpec(o["quarantinedFilesTable"], ingest_steps.QUARANTINED_FILES_DDL),
         TableSpec(o["writeConflictsTable"], conflicts.CONFLICTS_DDL),
         TableSpec(o["publishLogTable"], gold_steps.PUBLISH_LOG_DDL),

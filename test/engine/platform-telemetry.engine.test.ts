@@ -119,6 +119,15 @@ describe("platform-telemetry on local Spark + Delta", () => {
       expect(by.get(`silver.${s}_live#silver`)!.slice(0, 4), s).toEqual([landed, quarantined, landed - quarantined, truth.unique[s]]);
       expect(first.metrics.silver?.[`silver.${s}`]?.landed, s).toBe(landed);
     }
+    // each merge batch read the offsets a validate batch read, and took its valid rows' dates from it
+    const pairs = await q(`SELECT m.table_name, v.valid_dates, (SELECT collect_set(CAST(_event_date AS STRING)) FROM silver.billing_usage)
+      FROM ops.batch_metrics m LEFT JOIN ops.batch_metrics v ON v.step = 'validate' AND v.batch_range = m.batch_range AND v.table_name = m.table_name
+      WHERE m.step = 'merge' AND m.gate_error IS NULL`);
+    expect(pairs.length).toBeGreaterThanOrEqual(sources.length);
+    for (const [table, dates, silverDates] of pairs) {
+      expect(dates, String(table)).not.toBeNull();
+      if (String(table).endsWith(".billing_usage")) expect([...(dates as string[])].map(String).sort()).toEqual([...(silverDates as string[])].sort());
+    }
   });
 
   it("quarantine counts by reason match the contract's rules", async () => {
@@ -215,6 +224,20 @@ describe("platform-telemetry on local Spark + Delta", () => {
     await runtime.run({ bundleDir, landing, paths: ["CP"] });
     expect(await quarantined()).toBe(before);
     expect(Number((await q("SELECT count(*) FROM silver.billing_usage"))[0]![0])).toBe(silverRows);
+  });
+
+  it("a merge batch no validate batch matches (its checkpoint reset alone) counts its own dates: nothing lost or doubled", async () => {
+    const rows = async () => Number((await q("SELECT count(*) FROM silver.job_events"))[0]![0]);
+    const before = await rows();
+    rmSync(join(warehouse, "_checkpoints", "cp", "job_events", "merge"), { recursive: true, force: true });
+    await runtime.run({ bundleDir, landing, paths: ["CP"] });
+    // the reset stream re-read all of bronze at once: no validate batch read those offsets
+    const last = await q(`SELECT m.valid, m.inserted, (SELECT count(*) FROM ops.batch_metrics v WHERE v.step = 'validate' AND v.batch_range = m.batch_range)
+      FROM ops.batch_metrics m WHERE m.step = 'merge' AND m.table_name LIKE '%.job_events' ORDER BY m.recorded_at DESC LIMIT 1`);
+    const bronze = Number((await q("SELECT count(*) FROM bronze.raw_job_events"))[0]![0]);
+    const quarantined = Number((await q("SELECT count(*) FROM silver.job_events_quarantine"))[0]![0]);
+    expect(last[0]!.map(Number)).toEqual([bronze - quarantined, 0, 0]);
+    expect(await rows()).toBe(before);
   });
 
   it("tables are plain Delta tables any Delta reader can open by path", async () => {
