@@ -11,18 +11,30 @@ import hashlib
 import json
 
 
-def batch_range(spark, checkpoint, batch_id, rules):
-    """A key of (the source offsets batch `batch_id` read, `rules`), or None when its offsets cannot be read.
-    Batch N reads after the offset logged as N-1 through the one logged as N (Spark's offset log)."""
+def checkpoint_files(spark, checkpoint, batch_id):
+    """{"metadata", "offsets/<N-1>", "offsets/<N>": text} of a stream's checkpoint while batch N runs, in
+    one read (each read is a Spark job, queued behind the other streams' work); only "metadata" when the
+    offset files cannot be read."""
     cp = checkpoint.rstrip("/")
-    paths = [f"{cp}/offsets/{n}" for n in (batch_id - 1, batch_id) if n >= 0]
+    names = ["metadata"] + [f"offsets/{n}" for n in (batch_id - 1, batch_id) if n >= 0]
     try:
         # wholetext: one row per file, so each file's lines stay together
-        files = {r[1].rsplit("/", 1)[-1]: r[0] for r in spark.read.text(paths, wholetext=True)
-                 .selectExpr("value", "_metadata.file_path").collect()}
-    except Exception:  # noqa: BLE001 - an offset file not there (cleaned up): no key, merge counts itself
-        return None
-    offsets = [_source_offsets(files.get(str(n))) for n in (batch_id - 1, batch_id)]
+        rows = spark.read.text([f"{cp}/{n}" for n in names], wholetext=True).selectExpr("value", "_metadata.file_path").collect()
+    except Exception:  # noqa: BLE001 - an offset file not there (cleaned up): no range, merge counts itself
+        rows = spark.read.text(f"{cp}/metadata", wholetext=True).selectExpr("value", "_metadata.file_path").collect()
+    return {_name(path): text for text, path in rows}
+
+
+def _name(path):
+    parts = path.rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) > 1 and parts[-2] == "offsets" else parts[-1]
+
+
+def batch_range(files, batch_id, rules):
+    """A key of (the source offsets batch `batch_id` read, `rules`), from its checkpoint_files; None when they
+    lack its offsets. Batch N reads after the offset logged as N-1 through the one logged as N (Spark's
+    offset log)."""
+    offsets = [_source_offsets(files.get(f"offsets/{n}")) for n in (batch_id - 1, batch_id)]
     if offsets[1] is None or (batch_id > 0 and offsets[0] is None):
         return None
     key = json.dumps({"from": offsets[0], "to": offsets[1], "rules": rules}, sort_keys=True)

@@ -26,8 +26,12 @@ def stream_app_id(spark, checkpoint):
     restarting at 0 are never mistaken for already-committed ones. (Delta's own streaming sink uses the
     query id the same way.) Read inside the batch: by then Spark has written `<checkpoint>/metadata`.
     """
-    line = spark.read.text(f"{checkpoint.rstrip('/')}/metadata").first()[0]
-    return "lakebundle-" + json.loads(line)["id"]
+    return app_id(spark.read.text(f"{checkpoint.rstrip('/')}/metadata").first()[0])
+
+
+def app_id(metadata):
+    """stream_app_id from the text of the checkpoint's `metadata` file."""
+    return "lakebundle-" + json.loads(metadata.strip().splitlines()[0])["id"]
 
 
 def record_batch(spark, job, batch_id, counts, stream_id=None, valid=0, inserted=0, gate_error=None, batch_range=None,

@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from . import conflicts, faults, forget, ops, run_log
 from . import ingest as ingest_steps
-from .batch_range import batch_range
+from .batch_range import batch_range, checkpoint_files
 from .caught_up import caught_up
 from .side_by_side import per_item
 from .tables import TableSpec
@@ -164,7 +164,7 @@ def merge_sql(silver, source_view, prune_dates):
     return f"MERGE INTO {silver['table']} t USING {source_view} s ON {on} {update}WHEN NOT MATCHED THEN INSERT *"
 
 
-def _quarantine_batch(spark, job, parsed, batch_id, gate, dated=False):
+def _quarantine_batch(spark, job, parsed, batch_id, gate, dated=False, stream_id=None):
     """Count every rule, stop on the gate (recorded first: the driver reads it back), write the quarantine.
     Returns (counts, stream id, the valid rows' event dates when `dated`, else None)."""
     counts, dates = dated_expectation_counts(parsed, job.silver) if dated else (expectation_counts(parsed, job.silver), None)
@@ -172,7 +172,7 @@ def _quarantine_batch(spark, job, parsed, batch_id, gate, dated=False):
     if stopped:
         ops.record_batch(spark, job, batch_id, counts, gate_error=stopped)
         raise DataGateError(stopped)
-    stream_id = ops.stream_app_id(spark, job.checkpoint)
+    stream_id = stream_id or ops.stream_app_id(spark, job.checkpoint)
     if counts["_invalid"]:  # a batch with nothing to quarantine makes no commit
         conflicts.with_retry(spark, job.conflicts_table, job.run_id, job.silver["quarantineTable"], "quarantine append",
                              lambda: write_quarantine(parsed, job.silver, stream_id, batch_id))
@@ -190,17 +190,20 @@ def _rules(job):
 def validate_batch(job, batch, batch_id):
     """CP validate: counts, gates (fail expectations, invalid rate), quarantine. The merge task merges."""
     spark = batch.sparkSession
-    counts, stream_id, dates = _quarantine_batch(spark, job, parse(_remembered(job, batch), job.silver), batch_id, gate_message, dated=True)
+    files = checkpoint_files(spark, job.checkpoint, batch_id)
+    counts, stream_id, dates = _quarantine_batch(spark, job, parse(_remembered(job, batch), job.silver), batch_id, gate_message,
+                                                 dated=True, stream_id=ops.app_id(files["metadata"]))
     ops.record_batch(spark, job, batch_id, counts, stream_id=stream_id,
-                     batch_range=batch_range(spark, job.checkpoint, batch_id, _rules(job)), valid_dates=dates)
+                     batch_range=batch_range(files, batch_id, _rules(job)), valid_dates=dates)
 
 
 def merge_batch(job, batch, batch_id):
     """CP merge: MERGE valid rows by key, pruned by event date. The dates (and the valid rows' number) come
     from the validate batch that read the same bronze offsets, when there is one (see batch_range.py)."""
     spark = batch.sparkSession
-    stream_id = ops.stream_app_id(spark, job.checkpoint)
-    key = batch_range(spark, job.checkpoint, batch_id, _rules(job))
+    files = checkpoint_files(spark, job.checkpoint, batch_id)
+    stream_id = ops.app_id(files["metadata"])
+    key = batch_range(files, batch_id, _rules(job))
     validated = ops.validated_range(spark, job.metrics_table, job.silver["table"], key) if key else None
     valid, inserted = merge_valid(parse(_remembered(job, batch), job.silver), job.silver, True, stream_id, batch_id, job,
                                   known=validated)
