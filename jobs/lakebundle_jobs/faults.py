@@ -41,7 +41,13 @@ def _engine_pid():
 
 
 def _kill_all():
-    os.kill(_engine_pid(), signal.SIGKILL)
+    jvm = _engine_pid()
+    # the JVM leads its own process group (the runtime starts it detached): killing the group takes its
+    # foreachBatch Python workers with it, as a machine loss would, instead of leaving them orphaned
+    if os.getpgid(jvm) == jvm:
+        os.killpg(jvm, signal.SIGKILL)
+    else:
+        os.kill(jvm, signal.SIGKILL)
     os.kill(os.getpid(), signal.SIGKILL)
 
 

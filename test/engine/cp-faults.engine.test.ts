@@ -3,7 +3,7 @@
  * point (jobs/lakebundle_jobs/faults.py), a fresh engine reruns the job, and everything is compared with
  * truth computed from the landing files. One warehouse for the file; each crash point lands new data first.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,7 +35,20 @@ function land(seed: number, opts: { start?: string; days?: number; events?: numb
   for (const s of sources) cpSync(join(extra, s), join(landing, s, `batch-${seed}`), { recursive: true });
 }
 
-/** Runs the CP job with the engine killed at `point`; the run must die there. */
+/** Live processes in a process group (Linux /proc): what a kill -9 of the engine leaves behind. */
+function groupMembers(pgid: number): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === pgid && state !== "Z") out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").slice(0, 120)}`);
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}
+
+/** Runs the CP job with the engine killed at `point`; the run must die there, and its foreachBatch workers with it. */
 async function crashAt(point: string): Promise<void> {
   await runtime?.close(); // the engine that crashes must be started with the crash point in its environment
   process.env.LAKEBUNDLE_CRASH_AT = point;
@@ -44,6 +57,9 @@ async function crashAt(point: string): Promise<void> {
   try {
     await open();
     await expect(runtime!.run({ bundleDir, landing, paths: ["CP"] })).rejects.toThrow(/engine/i);
+    const group = runtime!.engine.pid;
+    for (let i = 0; i < 50 && groupMembers(group).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(groupMembers(group), "processes the killed engine left behind").toEqual([]);
     await runtime!.close().catch(() => undefined);
   } finally {
     delete process.env.LAKEBUNDLE_CRASH_AT;
