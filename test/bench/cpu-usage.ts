@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { procStatFields } from "../proc-stat.ts";
 
 export interface CpuSnapshot {
   atMs: number;
@@ -17,23 +18,18 @@ export interface CpuSnapshot {
 
 const HZ = 100; // USER_HZ: the unit of /proc's CPU counters on Linux
 
-function statFields(path: string): string[] {
-  const text = readFileSync(path, "utf8");
-  return text.slice(text.lastIndexOf(")") + 2).split(" "); // fields from the 3rd (state) on
-}
-
 export function cpuSnapshot(jvmPid: number): CpuSnapshot {
   const snap: CpuSnapshot = { atMs: performance.now(), machineBusyS: 0, jvmS: 0, jitS: 0, childrenS: 0 };
   try {
     const all = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
     snap.machineBusyS = (all.reduce((a, b) => a + b, 0) - all[3]! - all[4]!) / HZ; // less idle and iowait
-    const f = statFields(`/proc/${jvmPid}/stat`);
+    const f = procStatFields(`/proc/${jvmPid}/stat`);
     snap.jvmS = (Number(f[11]) + Number(f[12])) / HZ; // utime, stime
     snap.childrenS = (Number(f[13]) + Number(f[14])) / HZ; // cutime, cstime
     for (const tid of readdirSync(`/proc/${jvmPid}/task`)) {
       try {
         if (!/^C[12] CompilerThre/.test(readFileSync(`/proc/${jvmPid}/task/${tid}/comm`, "utf8"))) continue;
-        const t = statFields(`/proc/${jvmPid}/task/${tid}/stat`);
+        const t = procStatFields(`/proc/${jvmPid}/task/${tid}/stat`);
         snap.jitS += (Number(t[11]) + Number(t[12])) / HZ;
       } catch { /* thread ended */ }
     }

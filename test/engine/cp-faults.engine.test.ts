@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalRuntime, setupEngine } from "../../sdk/src/runtime/index.ts";
 import { generateSample } from "../../sdk/src/sample/index.ts";
+import { procStatFields } from "../proc-stat.ts";
 import { computeTruth, micros, sources } from "./truth.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -40,8 +41,7 @@ function groupMembers(pgid: number): string[] {
   const out: string[] = [];
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const [state, , pgrp] = procStatFields(`/proc/${pid}/stat`);
       if (Number(pgrp) === pgid && state !== "Z") out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ").slice(0, 120)}`);
     } catch { /* exited meanwhile */ }
   }
