@@ -4,10 +4,14 @@ materialized view is recomputed as soon as a stream feeding it commits a batch.
 
 As there, a view is recomputed only when a table it reads changed ("pipelines automatically monitor
 dependent Delta tables and perform an update only when [their] contents ... have changed",
-https://docs.databricks.com/aws/en/ldp/concepts/pipeline-mode). Long-lived queries also keep their
-foreachBatch Python process warm: a repeated availableNow update starts one per flow every time, which
-is most of its latency on small data.
+https://docs.databricks.com/aws/en/ldp/concepts/pipeline-mode). A change is a new commit of the table,
+seen as soon as it is made (not when the batch that made it ends). A view reads its own silver table and,
+for its completeness flags, the region watermarks over every silver table: a change to another table
+recomputes it only when those watermarks moved, since nothing else of that table reaches it.
+Long-lived queries also keep their foreachBatch Python process warm: a repeated availableNow update
+starts one per flow every time, which is most of its latency on small data.
 """
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,6 +20,7 @@ from . import gold as gold_steps
 from . import ingest as ingest_steps
 from . import run_log
 from . import silver as silver_steps
+from .tables import latest_version
 from .tasks import prepare
 
 
@@ -42,6 +47,9 @@ class ContinuousUpdate:
     refreshes: dict = field(default_factory=dict)
     refreshed_at: dict = field(default_factory=dict)
     refresh_ms: dict = field(default_factory=dict)
+    # silver table -> the version last seen; gold table -> the watermarks its last refresh reflects
+    versions: dict = field(default_factory=dict)
+    watermarks: dict = field(default_factory=dict)
     error: BaseException | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -95,12 +103,11 @@ def start(ctx, trigger_seconds=1.0, poll_seconds=0.5):
 
 
 def _refresh_loop(update, dirty):
-    ctx = update.ctx
     while not update._stop.is_set():
         try:
             for f in update.flows:
                 if not f.query.isActive:
-                    update.error = _flow_error(ctx, f)
+                    update.error = _flow_error(update.ctx, f)
                     update._stop.set()
                     return
                 ran = run_log.batches_ran(f.query.recentProgress)
@@ -109,20 +116,68 @@ def _refresh_loop(update, dirty):
                     f.last_batch = max(new)
                     f.batches += len(new)
                     f.last_batch_ms = ran[f.last_batch]
-                    if f.kind == "silver":
-                        dirty |= {t for t, g in update.gold.items() if g["silverTable"] == f.table}
-            for table in sorted(dirty):
-                t0 = time.monotonic()
-                gold_steps.refresh_live(ctx, update.gold[table])
-                update.refresh_ms[table] = int((time.monotonic() - t0) * 1000)
-                update.refreshes[table] = update.refreshes.get(table, 0) + 1
-                update.refreshed_at[table] = time.time()
+            _refresh_changed(update, dirty)
             dirty = set()
         except BaseException as err:  # noqa: BLE001 - reported by status(); the streams are stopped by stop()
             update.error = err
             update._stop.set()
             return
         update._stop.wait(update.poll_seconds)
+
+
+def _refresh_changed(update, dirty):
+    """Recompute the views whose silver table changed (and `dirty`) first: they are what a landed file
+    is waiting for. Then those that read a changed table only through the watermarks, if these moved."""
+    ctx = update.ctx
+    reads = {t: _watermark_tables(g) | {g["silverTable"]} for t, g in update.gold.items()}
+    versions = {t: _version(ctx, t) for t in sorted(set().union(*reads.values()))}
+    changed = {t for t, v in versions.items() if update.versions.get(t) != v}
+    own = {t for t, g in update.gold.items() if g["silverTable"] in changed} | set(dirty)
+    for table in sorted(own):
+        _refresh(update, table)
+    if changed:
+        found = {}
+        for table in sorted(update.gold):
+            g = update.gold[table]
+            if not _watermark_tables(g):
+                continue
+            key = (g["completeness"]["watermarkSql"], tuple(g["completeness"]["watermarkTables"]))
+            if key not in found:
+                found[key] = _watermarks_at(ctx, g["completeness"], versions)
+            # a view refreshed above read these versions or later ones: a later move shows as a change next time
+            if table not in own and (reads[table] & changed) and update.watermarks.get(table) != found[key]:
+                _refresh(update, table)
+            update.watermarks[table] = found[key]
+    update.versions.update(versions)
+
+
+def _refresh(update, table):
+    t0 = time.monotonic()
+    gold_steps.refresh_live(update.ctx, update.gold[table])
+    update.refresh_ms[table] = int((time.monotonic() - t0) * 1000)
+    update.refreshes[table] = update.refreshes.get(table, 0) + 1
+    update.refreshed_at[table] = time.time()
+
+
+def _watermark_tables(gold):
+    return set((gold.get("completeness") or {}).get("watermarkTables") or [])
+
+
+def _version(ctx, table):
+    """The table's latest version. Locally, from its log's file names: a listing, where DESCRIBE HISTORY
+    is a Spark job, and the loop asks twice a second for every silver table."""
+    if not ctx.warehouse:
+        return latest_version(ctx.spark, table)
+    log = os.path.join(ctx.table_location(table), "_delta_log")
+    commits = [int(n[:-5]) for n in os.listdir(log) if n.endswith(".json") and n[:-5].isdigit()] if os.path.isdir(log) else []
+    return max(commits, default=-1)
+
+
+def _watermarks_at(ctx, completeness, versions):
+    """The region watermarks of the views' completeness flags, over the watermark tables at `versions`."""
+    relations = [f"{t} VERSION AS OF {versions[t]}" if versions[t] >= 0 else t for t in completeness["watermarkTables"]]
+    rows = ctx.spark.sql(gold_steps.watermark_sql(completeness, relations)).collect()
+    return sorted((r["region"], r["watermark"]) for r in rows)
 
 
 def _active(query):

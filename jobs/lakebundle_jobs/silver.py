@@ -172,13 +172,24 @@ def _quarantine_batch(spark, job, parsed, batch_id, gate, dated=False, stream_id
     if stopped:
         ops.record_batch(spark, job, batch_id, counts, gate_error=stopped)
         raise DataGateError(stopped)
-    stream_id = stream_id or ops.stream_app_id(spark, job.checkpoint)
+    stream_id = stream_id or _stream_id(spark, job)
     if counts["_invalid"]:  # a batch with nothing to quarantine makes no commit
         conflicts.with_retry(spark, job.conflicts_table, job.run_id, job.silver["quarantineTable"], "quarantine append",
                              lambda: write_quarantine(parsed, job.silver, stream_id, batch_id))
     # the quarantine rows are committed, the batch's counts and the stream's commit are not
     faults.crash_point(f"{job.step}.after_quarantine")
     return counts, stream_id, dates
+
+
+# stream ids read by this process, per stream start (BatchJob.attempt): a long-lived flow (the continuous
+# AP pipeline) runs every batch in one Python process, and its id cannot change while it runs
+_stream_ids = {}
+
+
+def _stream_id(spark, job):
+    if job.attempt not in _stream_ids:
+        _stream_ids[job.attempt] = ops.stream_app_id(spark, job.checkpoint)
+    return _stream_ids[job.attempt]
 
 
 def _rules(job):

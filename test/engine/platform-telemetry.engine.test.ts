@@ -272,6 +272,20 @@ describe("platform-telemetry on local Spark + Delta", () => {
       expect(billing.landed).toBe(billing.valid + billing.quarantined);
       expect(Number((await q("SELECT count(*) FROM silver.billing_usage_live_quarantine WHERE _source_file LIKE '%/continuous/%'"))[0]![0])).toBe(2);
       expect(status.flows.find((f) => f.kind === "silver" && f.table.endsWith("billing_usage_live"))!.batches).toBeGreaterThan(0);
+
+      // a view's completeness flags read every silver table's watermarks: audit events alone (one per
+      // region, after the latest billing day's end + lateness) complete that day in gold.billing_daily_live
+      const lastDay = async () => (await q("SELECT CAST(usage_date AS STRING), min(is_complete) FROM gold.billing_daily_live GROUP BY usage_date ORDER BY usage_date DESC LIMIT 1"))[0]!;
+      const [day, completeBefore] = await lastDay();
+      expect(completeBefore).toBe(false);
+      const after = new Date(Date.parse(`${String(day)}T00:00:00Z`) + 25 * 3600_000);
+      mkdirSync(join(landing, "audit_logs", "watermark-only"), { recursive: true });
+      writeFileSync(join(landing, "audit_logs", "watermark-only", "part-0.jsonl"),
+        `${regions.map((r, i) => JSON.stringify(goodEvent(() => 0.5, "audit_logs", `watermark-only-${i}`, after, r))).join("\n")}\n`);
+      const eventsBefore = await goldEvents();
+      await until(async () => (await lastDay())[1] === true);
+      expect(await lastDay()).toEqual([day, true]);
+      expect(await goldEvents()).toBe(eventsBefore);
     } finally {
       expect(await runtime.stopContinuous()).toEqual({ stopped: true });
     }
