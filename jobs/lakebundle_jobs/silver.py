@@ -107,15 +107,10 @@ def write_quarantine(parsed, silver, app_id, batch_id):
      .saveAsTable(silver["quarantineTable"]))
 
 
-# `known` of a merge_valid caller that MERGEs before counting: a batch without valid rows then makes no
-# commit all the same (Delta records no MERGE that changes nothing, where an empty append is a commit)
-UNCOUNTED = ("uncounted",)
-
-
 def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=None, known=None):
     """Write the batch's valid rows to silver; returns (valid, inserted). `known`: (their number, their
     event dates or None) when the caller has them (then nothing is read before the write, unless pruning
-    needs dates it lacks), or UNCOUNTED when it MERGEs (valid is then None).
+    needs dates it lacks). A MERGE caller that has not counted them passes (None, None): valid is then None.
 
     With dedup: MERGE by key. Insert unseen keys; with `sequenceBy`, a copy with a strictly later
     sequence replaces the stored row (SCD type 1, as AUTO CDC does). Both are idempotent, so a retried
@@ -125,9 +120,7 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=No
     spark = parsed.sparkSession  # the batch's session: temp views must live there
     columns = silver["storedColumns"]
     valid = parsed.where(silver["validPredicate"]).selectExpr(*columns)
-    if known is UNCOUNTED and not prune_by_event_date:
-        stats = {"n": None, "dates": None}
-    elif known not in (None, UNCOUNTED) and (known[1] is not None or not prune_by_event_date):
+    if known is not None and (known[1] is not None or not prune_by_event_date):
         stats = {"n": known[0], "dates": known[1]}
     else:
         # a count per date, not collect_set: an aggregate holding a set falls back from generated code
@@ -236,12 +229,14 @@ def ap_batch(job, batch, batch_id):
     """AP silver: quarantine (only fail expectations stop it), then key dedup as the AUTO CDC flow does.
     When nothing can stop the batch (no fail expectation) and it is MERGEd, its valid rows go first: a
     landed file is queryable in silver, and its views refresh, one counting pass sooner. A retried batch
-    changes nothing in either order: the MERGE is idempotent, the quarantine and ops writes are per batch."""
+    changes nothing in either order: the MERGE is idempotent, the quarantine and ops writes are per batch.
+    A batch without valid rows makes no commit either way: Delta records no MERGE that changes nothing
+    (where an empty append is a commit, hence the dedup condition)."""
     spark = batch.sparkSession
     parsed = parse(batch, job.silver)
     if job.silver["dedup"] and not fail_expectations(job.silver):
         stream_id = _stream_id(spark, job)
-        _, inserted = merge_valid(parsed, job.silver, False, stream_id, batch_id, job, known=UNCOUNTED)
+        _, inserted = merge_valid(parsed, job.silver, False, stream_id, batch_id, job, known=(None, None))
         counts, _, _ = _quarantine_batch(spark, job, parsed, batch_id, fail_expectation_message, stream_id=stream_id)
     else:
         counts, stream_id, _ = _quarantine_batch(spark, job, parsed, batch_id, fail_expectation_message)
