@@ -1,7 +1,8 @@
 /**
  * The local engine refuses what serverless compute refuses. Each case seeds one violation into a copy of
  * the task code (jobs/) and runs it through the Spark Connect engine: on the driver side, and inside a
- * foreachBatch function, which the engine runs in a separate Python process as serverless does.
+ * foreachBatch function, which the engine runs in a separate Python process as serverless does. That
+ * process imports pyspark from its compiled copy (see sdk/engine/python/site/sitecustomize.py).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -53,6 +54,16 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+describe("foreachBatch workers", () => {
+  // before the guard cases: their last one validates everything, after which no validate stream starts
+  it("import pyspark from site-packages (bytecode), not from the sources-only pyspark.zip Spark puts first on their path", async () => {
+    const jobs = seeded("pyspark-origin", "silver.py", "def validate_batch(job, batch, batch_id):", 'raise RuntimeError("pyspark imported from " + __import__("pyspark").__file__)');
+    const failure = await runWith(jobs, ["validate"]).then(() => new Error("the seeded batch function did not run"), (err: Error) => err);
+    const origin = /pyspark imported from (\S+)/.exec(failure.message)?.[1];
+    expect(origin, failure.message.slice(0, 400)).toMatch(/site-packages\/pyspark\/__init__\.py$/);
+  });
+});
+
 describe("serverless guard on the local engine", () => {
   const driver = { file: "tasks.py", anchor: "def run_cp_task(ctx, task):" };
   const inBatch = { file: "silver.py", anchor: "def validate_batch(job, batch, batch_id):" };
@@ -78,3 +89,4 @@ describe("serverless guard on the local engine", () => {
     expect(summary.metrics.silver?.["silver.billing_usage"]?.landed).toBeGreaterThan(0);
   });
 });
+
