@@ -54,10 +54,13 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+// where a seeded line runs inside a foreachBatch function (the validate step's batch function)
+const inBatch = { file: "silver.py", anchor: "def validate_batch(job, batch, batch_id):" };
+
 describe("foreachBatch workers", () => {
   // before the guard cases: their last one validates everything, after which no validate stream starts
   it("import pyspark from site-packages (bytecode), not from the sources-only pyspark.zip Spark puts first on their path", async () => {
-    const jobs = seeded("pyspark-origin", "silver.py", "def validate_batch(job, batch, batch_id):", 'raise RuntimeError("pyspark imported from " + __import__("pyspark").__file__)');
+    const jobs = seeded("pyspark-origin", inBatch.file, inBatch.anchor, 'raise RuntimeError("pyspark imported from " + __import__("pyspark").__file__)');
     const failure = await runWith(jobs, ["validate"]).then(() => new Error("the seeded batch function did not run"), (err: Error) => err);
     const origin = /pyspark imported from (\S+)/.exec(failure.message)?.[1];
     expect(origin, failure.message.slice(0, 400)).toMatch(/site-packages\/pyspark\/__init__\.py$/);
@@ -66,7 +69,6 @@ describe("foreachBatch workers", () => {
 
 describe("serverless guard on the local engine", () => {
   const driver = { file: "tasks.py", anchor: "def run_cp_task(ctx, task):" };
-  const inBatch = { file: "silver.py", anchor: "def validate_batch(job, batch, batch_id):" };
   const cases: [string, { file: string; anchor: string }, string, RegExp][] = [
     ["DataFrame.cache() in a foreachBatch function", inBatch, "batch.cache()", /\[serverless guard\] DataFrame\.cache\(\) is not supported on Databricks serverless compute/],
     ["DataFrame.persist() on the driver", driver, "ctx.spark.range(3).persist()", /\[serverless guard\] DataFrame\.persist\(\)/],
@@ -89,4 +91,3 @@ describe("serverless guard on the local engine", () => {
     expect(summary.metrics.silver?.["silver.billing_usage"]?.landed).toBeGreaterThan(0);
   });
 });
-
