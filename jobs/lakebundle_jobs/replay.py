@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pyspark.sql import functions as F
 
 from . import conflicts, forget
-from .silver import latest_per_key, merge_sql, parse
+from .silver import latest_per_key, merge_sql, parse, valid_rows
 
 
 def _window_filter(column, window):
@@ -75,9 +75,8 @@ def plan_silver(ctx, silver, window):
 
 
 def _latest(parsed, silver):
-    columns = silver["storedColumns"]
     dedup = silver["dedup"]
-    valid = parsed.where(silver["validPredicate"]).selectExpr(*columns)
+    valid = valid_rows(parsed, silver)
     if not dedup:
         return valid
     return latest_per_key(valid, dedup)

@@ -46,6 +46,16 @@ def parse(batch, silver):
     return batch.selectExpr(*silver["parseInner"]).selectExpr(*silver["parseOuter"])
 
 
+def valid_rows(parsed, silver):
+    """The valid rows of a parsed batch, as stored in silver. A generator, not a filter then a projection:
+    Spark pushes a filter below the projection that parses each line (the predicate reads the parsed
+    fields), so a valid line was parsed for the filter and again for its columns. `inline` of a one-row
+    (valid) or empty array decides and projects in one operator over the once-parsed fields (a
+    billing_usage batch of 420K lines: 7.1 -> 5.4 s)."""
+    fields = ", ".join(f"'{c}', {c}" for c in silver["storedColumns"])
+    return parsed.selectExpr(f"inline(IF(coalesce(({silver['validPredicate']}), false), array(named_struct({fields})), array()))")
+
+
 def _failing(silver):
     return [F.count(F.lit(1)).alias("_landed")] + [
         F.sum(F.when(F.expr(e["predicate"]), 0).otherwise(1)).alias(e["name"]) for e in silver["expectations"]]
@@ -118,8 +128,7 @@ def merge_valid(parsed, silver, prune_by_event_date, stream_id, batch_id, job=No
     Without dedup: append, as the pipeline's plain streaming table does, idempotently per batch.
     """
     spark = parsed.sparkSession  # the batch's session: temp views must live there
-    columns = silver["storedColumns"]
-    valid = parsed.where(silver["validPredicate"]).selectExpr(*columns)
+    valid = valid_rows(parsed, silver)
     if known is not None and (known[1] is not None or not prune_by_event_date):
         stats = {"n": known[0], "dates": known[1]}
     else:

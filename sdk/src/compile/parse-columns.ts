@@ -55,11 +55,15 @@ export function topLevelJsonType(column: string): string {
   return `schema_of_variant(variant_get(_v, '$.${column}'))`;
 }
 
-/** Unknown top-level fields, kept as JSON text (null when there are none). */
+/**
+ * Unknown top-level fields, kept as JSON text (null when there are none). Whether a line has any is
+ * decided on its keys: a lambda (`map_filter`) is evaluated without generated code, and it ran on every
+ * line where only the rare line with unknown fields needs it (storing a 420K-line batch: 7.0 -> 6.2 s).
+ */
 export function rescuedDataExpr(source: SourceNode): string {
-  const known = source.columns.map((c) => `'${c.name}'`).join(", ");
-  const extra = `map_filter(_fields, (k, v) -> NOT array_contains(array(${known}), k))`;
-  return `CASE WHEN size(${extra}) > 0 THEN to_json(${extra}) END`;
+  const known = `array(${source.columns.map((c) => `'${c.name}'`).join(", ")})`;
+  const extra = `map_filter(_fields, (k, v) -> NOT array_contains(${known}, k))`;
+  return `CASE WHEN size(array_except(map_keys(_fields), ${known})) > 0 THEN to_json(${extra}) END`;
 }
 
 /** Columns every silver table carries besides the declared ones. */

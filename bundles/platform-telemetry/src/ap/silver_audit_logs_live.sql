@@ -11,7 +11,7 @@ SELECT
   _r.user_id AS user_id,
   _r.response_status AS response_status,
   _fields['request_params'] AS request_params,
-  CASE WHEN size(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'service_name', 'action_name', 'user_id', 'response_status', 'request_params'), k))) > 0 THEN to_json(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'service_name', 'action_name', 'user_id', 'response_status', 'request_params'), k))) END AS _rescued_data,
+  CASE WHEN size(array_except(map_keys(_fields), array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'service_name', 'action_name', 'user_id', 'response_status', 'request_params'))) > 0 THEN to_json(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'service_name', 'action_name', 'user_id', 'response_status', 'request_params'), k))) END AS _rescued_data,
   _source_file,
   _ingested_at,
   to_date(try_to_timestamp(_r.event_time)) AS _event_date,

@@ -8,7 +8,7 @@ SELECT
   _r.account_id AS account_id,
   _r.sku AS sku,
   _r.dbus AS dbus,
-  CASE WHEN size(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'sku', 'dbus'), k))) > 0 THEN to_json(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'sku', 'dbus'), k))) END AS _rescued_data,
+  CASE WHEN size(array_except(map_keys(_fields), array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'sku', 'dbus'))) > 0 THEN to_json(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'sku', 'dbus'), k))) END AS _rescued_data,
   _source_file,
   _ingested_at,
   to_date(try_to_timestamp(_r.event_time)) AS _event_date,

@@ -8,7 +8,7 @@ SELECT
   _r.cluster_id AS cluster_id,
   _r.cpu_pct AS cpu_pct,
   _r.mem_pct AS mem_pct,
-  CASE WHEN size(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'cluster_id', 'cpu_pct', 'mem_pct'), k))) > 0 THEN to_json(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'cluster_id', 'cpu_pct', 'mem_pct'), k))) END AS _rescued_data,
+  CASE WHEN size(array_except(map_keys(_fields), array('event_id', 'event_time', 'region', 'workspace_id', 'cluster_id', 'cpu_pct', 'mem_pct'))) > 0 THEN to_json(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'cluster_id', 'cpu_pct', 'mem_pct'), k))) END AS _rescued_data,
   _source_file,
   _ingested_at,
   to_date(try_to_timestamp(_r.event_time)) AS _event_date,

@@ -10,7 +10,7 @@ SELECT
   _r.run_id AS run_id,
   _r.state AS state,
   _r.duration_ms AS duration_ms,
-  CASE WHEN size(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'job_id', 'run_id', 'state', 'duration_ms'), k))) > 0 THEN to_json(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'job_id', 'run_id', 'state', 'duration_ms'), k))) END AS _rescued_data,
+  CASE WHEN size(array_except(map_keys(_fields), array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'job_id', 'run_id', 'state', 'duration_ms'))) > 0 THEN to_json(map_filter(_fields, (k, v) -> NOT array_contains(array('event_id', 'event_time', 'region', 'workspace_id', 'account_id', 'job_id', 'run_id', 'state', 'duration_ms'), k))) END AS _rescued_data,
   _source_file,
   _ingested_at,
   to_date(try_to_timestamp(_r.event_time)) AS _event_date,
